@@ -1,0 +1,163 @@
+/**
+ * Findings → CDS Hooks cards, with the texts of cards/<language>.json. Each card
+ * shows its evidence (value, unit, date, source) and the rule and guideline
+ * sentence it follows.
+ */
+import { randomUUID } from 'node:crypto';
+import { labServiceRequest } from '../fhir/orderables';
+import {
+  OVERRIDE_REASON_SYSTEM,
+  RECOMMENDATION_SYSTEM,
+  RULES,
+  type RecommendationCode,
+} from '../guideline/catalogue';
+import type { Evidence, Finding, SuggestionSpec } from '../guideline/finding';
+import { SEEDS, type Citation } from '../guideline/seeds';
+import type { Card, Coding, Suggestion } from './card';
+import { escapeMarkdown, fill, formatDate, formatNumber, formatUnit } from './format';
+import { codeTextsFor, textsFor, type CardTexts, type Language } from './texts';
+
+export interface RenderOptions {
+  language: Language;
+  patientId: string;
+  /** Injected in tests for stable output. */
+  newId?: () => string;
+}
+
+const MAX_SUMMARY = 139;
+
+export function renderCards(findings: readonly Finding[], options: RenderOptions): Card[] {
+  return findings.map((finding) => renderCard(finding, options));
+}
+
+export function renderCard(finding: Finding, options: RenderOptions): Card {
+  const { language } = options;
+  const newId = options.newId ?? randomUUID;
+  const texts = textsFor(language);
+  const codeTexts = codeTextsFor(language, finding.code);
+  const citations: readonly Citation[] = RULES[finding.rule].citations;
+  const firstSeed = citations.find((citation) => citation.seed)?.seed ?? '000';
+
+  const reasons = finding.reasons.map((reason) => {
+    const sentence = codeTexts.reasons[reason];
+    if (!sentence) throw new Error(`no reason text ${finding.code}.${reason} in ${language}`);
+    return `- ${fill(sentence, finding.params, language)}`;
+  });
+  const detail = [
+    fill(codeTexts.detail, finding.params, language),
+    reasons.join('\n'),
+    evidenceTable(finding.evidence, texts, language),
+    guidelineBlock(finding, citations, texts),
+  ]
+    .filter((part) => part.length > 0)
+    .join('\n\n');
+
+  const card: Card = {
+    uuid: newId(),
+    summary: truncate(fill(pickSummary(finding, codeTexts.summary), finding.params, language)),
+    detail,
+    indicator: finding.indicator,
+    source: {
+      label: texts.sourceLabel,
+      url: SEEDS[firstSeed].url,
+      topic: topicOf(finding.code, language),
+    },
+  };
+  const suggestions = (finding.suggestions ?? []).map((spec) => renderSuggestion(spec, finding, options, newId));
+  if (suggestions.length > 0) {
+    card.suggestions = suggestions;
+    card.selectionBehavior = 'any';
+  }
+  if (finding.indicator !== 'info') card.overrideReasons = overrideReasons(texts);
+  return card;
+}
+
+export function topicOf(code: RecommendationCode, language: Language): Coding {
+  return { system: RECOMMENDATION_SYSTEM, code, display: codeTextsFor(language, code).title };
+}
+
+/** The order-time summary for a card about a draft, else the first reason that has one, else the default. */
+function pickSummary(finding: Finding, summaries: Record<string, string>): string {
+  const keys = [...(finding.drafts ? ['order'] : []), ...finding.reasons, 'default'];
+  for (const key of keys) {
+    const summary = summaries[key];
+    if (summary) return summary;
+  }
+  throw new Error(`no summary for ${finding.code} (reasons ${finding.reasons.join(', ')})`);
+}
+
+function truncate(summary: string): string {
+  return summary.length <= MAX_SUMMARY ? summary : `${summary.slice(0, MAX_SUMMARY - 1)}…`;
+}
+
+function evidenceTable(evidence: readonly Evidence[], texts: CardTexts, language: Language): string {
+  if (evidence.length === 0) return '';
+  const { columns } = texts.evidence;
+  const rows = evidence.map((row) => {
+    const label = texts.evidence.items[row.item] ?? row.item;
+    const notes = (row.notes ?? []).map((note) => texts.evidence.notes[note] ?? note);
+    const value =
+      row.value === undefined
+        ? texts.evidence.missing
+        : `${row.comparator ?? ''}${typeof row.value === 'number' ? formatNumber(row.value, language) : escapeMarkdown(row.value)} ${formatUnit(row.unit)}`.trim();
+    const valueCell = notes.length > 0 ? `${value} (${notes.join('; ')})` : value;
+    return `| ${label} | ${valueCell} | ${row.date ? formatDate(row.date) : '–'} | ${row.source ? escapeMarkdown(row.source) : '–'} |`;
+  });
+  return [
+    `**${texts.evidence.heading}**`,
+    '',
+    `| ${columns.item} | ${columns.value} | ${columns.date} | ${columns.source} |`,
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function guidelineBlock(finding: Finding, citations: readonly Citation[], texts: CardTexts): string {
+  const lines = citations.map((citation) => {
+    if ('decision' in citation) return `- ${texts.guideline.decision}: ${citation.decision}`;
+    const seed = SEEDS[citation.seed];
+    return `- [${seed.title}](${seed.url}) (${seed.file}): «${citation.quote}»`;
+  });
+  return [`**${texts.guideline.heading}** · ${fill(texts.guideline.rule, { rule: finding.rule }, 'en')}`, '', ...lines].join('\n');
+}
+
+function renderSuggestion(
+  spec: SuggestionSpec,
+  finding: Finding,
+  options: RenderOptions,
+  newId: () => string,
+): Suggestion {
+  const texts = textsFor(options.language);
+  const template = texts.suggestions[spec.kind];
+  if (!template) throw new Error(`no suggestion text ${spec.kind} in ${options.language}`);
+  if (spec.kind === 'remove-draft') {
+    const display = finding.evidence.find((row) => row.item === 'draftOrder' && row.source === spec.draft)?.value;
+    const label = fill(template, { order: String(display ?? spec.draft) }, options.language);
+    return {
+      label,
+      uuid: newId(),
+      isRecommended: true,
+      actions: [{ type: 'delete', description: label, resourceId: spec.draft }],
+    };
+  }
+  const names = spec.labs.map((lab) => texts.labs[lab] ?? lab).join(', ');
+  const label = fill(template, { labs: names }, options.language);
+  const reason = codeTextsFor(options.language, finding.code).title;
+  return {
+    label,
+    uuid: newId(),
+    actions: spec.labs.map((lab) => ({
+      type: 'create' as const,
+      description: fill(template, { labs: texts.labs[lab] ?? lab }, options.language),
+      resource: labServiceRequest(lab, options.patientId, reason),
+    })),
+  };
+}
+
+function overrideReasons(texts: CardTexts): Coding[] {
+  return Object.entries(texts.overrideReasons).map(([code, display]) => ({
+    system: OVERRIDE_REASON_SYSTEM,
+    code,
+    display,
+  }));
+}

@@ -1,0 +1,66 @@
+/**
+ * Card texts per language, loaded from ../../cards/*.json and validated once at
+ * start-up. A reviewer reads every card sentence in those files.
+ */
+import { z } from 'zod';
+import en from '../../cards/en.json';
+import nb from '../../cards/nb.json';
+import { RECOMMENDATION_CODES, type RecommendationCode } from '../guideline/catalogue';
+
+const stringMap = z.record(z.string(), z.string().min(1));
+
+const codeTexts = z
+  .object({
+    title: z.string().min(1),
+    summary: stringMap.refine((map) => Object.keys(map).length > 0, 'needs at least one summary'),
+    detail: z.string().min(1),
+    reasons: stringMap,
+  })
+  .strict();
+
+const cardTextsSchema = z
+  .object({
+    language: z.string().min(2),
+    name: z.string().min(1),
+    sourceLabel: z.string().min(1),
+    evidence: z
+      .object({
+        heading: z.string(),
+        columns: z.object({ item: z.string(), value: z.string(), date: z.string(), source: z.string() }).strict(),
+        missing: z.string(),
+        items: stringMap,
+        notes: stringMap,
+      })
+      .strict(),
+    guideline: z.object({ heading: z.string(), rule: z.string(), decision: z.string() }).strict(),
+    labs: stringMap,
+    suggestions: stringMap,
+    overrideReasons: stringMap,
+    codes: z.partialRecord(z.enum(RECOMMENDATION_CODES), codeTexts),
+  })
+  .strict();
+
+export type CardTexts = z.infer<typeof cardTextsSchema>;
+export type CodeTexts = z.infer<typeof codeTexts>;
+
+export type Language = 'nb' | 'en';
+export const LANGUAGES: readonly Language[] = ['nb', 'en'];
+
+const TEXTS: Record<Language, CardTexts> = {
+  nb: cardTextsSchema.parse(nb),
+  en: cardTextsSchema.parse(en),
+};
+
+export function textsFor(language: Language): CardTexts {
+  return TEXTS[language];
+}
+
+export function codeTextsFor(language: Language, code: RecommendationCode): CodeTexts {
+  const texts = TEXTS[language].codes[code];
+  if (!texts) throw new Error(`no card text for ${code} in ${language}`);
+  return texts;
+}
+
+export function isLanguage(value: string): value is Language {
+  return (LANGUAGES as readonly string[]).includes(value);
+}

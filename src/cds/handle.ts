@@ -1,0 +1,53 @@
+/**
+ * One service call, transport-free: validate → resolve prefetch → snapshot →
+ * rules → cards. The HTTP layer maps the errors thrown here to status codes.
+ */
+import type { FhirResource } from 'fhir/r4';
+import type { Card } from '../cards/card';
+import { renderCards } from '../cards/render';
+import type { Language } from '../cards/texts';
+import type { GuidelineConfig } from '../guideline/config';
+import { evaluate } from '../guideline/engine';
+import { buildSnapshot } from '../patient/build';
+import { resolvePrefetch, type FhirAccessOptions } from './prefetch';
+import { parseCdsRequest } from './request';
+import type { CdsServiceDefinition } from './services';
+
+export interface ServiceDependencies {
+  guideline: GuidelineConfig;
+  fhir: FhirAccessOptions;
+  now: () => Date;
+}
+
+export interface ServiceResult {
+  cards: Card[];
+  /** For logs: which prefetch keys the service fetched itself, and the codes it answered with. */
+  fetchedKeys: string[];
+  codes: string[];
+}
+
+export async function callService(
+  service: CdsServiceDefinition,
+  body: unknown,
+  language: Language,
+  deps: ServiceDependencies,
+): Promise<ServiceResult> {
+  const request = parseCdsRequest(body, service.hook);
+  const now = deps.now();
+  const prefetch = await resolvePrefetch(service.prefetch, request, deps.fhir);
+  const draftOrders = (request.context.draftOrders?.entry ?? []).flatMap((entry) =>
+    entry.resource ? [entry.resource as FhirResource] : [],
+  );
+  const snapshot = buildSnapshot({
+    patientId: request.context.patientId,
+    resources: Object.values(prefetch.resources).flat(),
+    draftOrders,
+    ...(service.hook === 'order-select' && request.context.selections
+      ? { selections: request.context.selections }
+      : {}),
+    now,
+  });
+  const findings = evaluate(service.hook === 'patient-view' ? 'patient-view' : 'order', snapshot, now, deps.guideline);
+  const cards = renderCards(findings, { language, patientId: request.context.patientId });
+  return { cards, fetchedKeys: prefetch.fetched, codes: findings.map((finding) => finding.code) };
+}

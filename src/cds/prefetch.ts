@@ -1,0 +1,178 @@
+/**
+ * Prefetch resolution (CDS Hooks 2.0, "Providing FHIR Resources to a CDS Service"):
+ * - key present with a resource → use it (following `next` links of a paged Bundle);
+ * - key present with `null` → the EHR says there is no data: no query;
+ * - key absent, or an OperationOutcome / error Bundle → the service queries
+ *   fhirServer itself, all such keys in parallel, each with a deadline;
+ * - data that cannot be had → DataUnavailableError (HTTP 412), never an empty answer.
+ */
+import type { Bundle, FhirResource, OperationOutcome } from 'fhir/r4';
+import { createFhirClient, FhirRequestError, nextLink, type FhirClient } from '../fhir/client';
+import type { CdsRequest, HookContext } from './request';
+
+export class DataUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataUnavailableError';
+  }
+}
+
+export class PrefetchShapeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PrefetchShapeError';
+  }
+}
+
+export interface FhirAccessOptions {
+  timeoutMs: number;
+  maxPages: number;
+  maxResponseBytes: number;
+  fetch?: typeof fetch;
+}
+
+export interface ResolvedPrefetch {
+  /** Prefetch key → the resources it holds (Bundle entries unpacked). */
+  resources: Record<string, FhirResource[]>;
+  /** Keys the service fetched from fhirServer itself. */
+  fetched: string[];
+}
+
+const TOKEN = /\{\{\s*([A-Za-z.]+)\s*\}\}/g;
+
+/** Substitute `{{context.X}}` and `{{userPractitionerId}}`-style tokens. */
+export function renderTemplate(template: string, context: HookContext): string {
+  return template.replace(TOKEN, (_match, token: string) => {
+    const value = tokenValue(token, context);
+    if (value === undefined) throw new Error(`prefetch token {{${token}}} has no value in this request`);
+    return encodeURIComponent(value);
+  });
+}
+
+function tokenValue(token: string, context: HookContext): string | undefined {
+  if (token.startsWith('context.')) {
+    const value = (context as unknown as Record<string, unknown>)[token.slice('context.'.length)];
+    return typeof value === 'string' ? value : undefined;
+  }
+  const userTokens: Record<string, string> = {
+    userPractitionerId: 'Practitioner',
+    userPractitionerRoleId: 'PractitionerRole',
+    userPatientId: 'Patient',
+    userRelatedPersonId: 'RelatedPerson',
+  };
+  const type = userTokens[token];
+  if (!type) return undefined;
+  const [userType, userId] = context.userId.split('/');
+  return userType === type ? userId : undefined;
+}
+
+type KeyPlan =
+  | { kind: 'given'; resources: FhirResource[] }
+  | { kind: 'complete'; bundle: Bundle }
+  | { kind: 'fetch'; query: string; search: boolean };
+
+export async function resolvePrefetch(
+  templates: Readonly<Record<string, string>>,
+  request: CdsRequest,
+  access: FhirAccessOptions,
+): Promise<ResolvedPrefetch> {
+  const plans: Record<string, KeyPlan> = {};
+  for (const [key, template] of Object.entries(templates)) {
+    plans[key] = planKey(key, template, request);
+  }
+  const pending = Object.entries(plans).filter(([, plan]) => plan.kind !== 'given');
+  if (pending.length === 0) return { resources: unpackGiven(plans), fetched: [] };
+
+  if (!request.fhirServer) {
+    const keys = pending.map(([key]) => key).join(', ');
+    throw new DataUnavailableError(
+      `the service needs prefetch data it did not get (${keys}) and the request has no fhirServer to fetch it from`,
+    );
+  }
+  const client = createFhirClient({
+    baseUrl: request.fhirServer,
+    accessToken: request.fhirAuthorization?.access_token,
+    ...access,
+  });
+  const resources: Record<string, FhirResource[]> = unpackGiven(plans);
+  const results = await Promise.allSettled(
+    pending.map(async ([key, plan]) => {
+      resources[key] = await runPlan(client, plan);
+    }),
+  );
+  const failures = results.flatMap((result, index) =>
+    result.status === 'rejected' ? [`${pending[index]?.[0]}: ${failureText(result.reason)}`] : [],
+  );
+  if (failures.length > 0) {
+    throw new DataUnavailableError(`data needed from the FHIR server could not be fetched (${failures.join('; ')})`);
+  }
+  return { resources, fetched: pending.map(([key]) => key) };
+}
+
+function planKey(key: string, template: string, request: CdsRequest): KeyPlan {
+  const search = template.includes('?');
+  const query = () => renderTemplate(template, request.context);
+  const given = request.prefetch?.[key];
+  if (given === null) return { kind: 'given', resources: [] };
+  if (given === undefined || given.resourceType === 'OperationOutcome') {
+    return { kind: 'fetch', query: query(), search };
+  }
+  if (search) {
+    if (given.resourceType !== 'Bundle') {
+      throw new PrefetchShapeError(`prefetch.${key} must be a Bundle (search result), null or an OperationOutcome`);
+    }
+    if (isErrorBundle(given)) return { kind: 'fetch', query: query(), search };
+    return nextLink(given) ? { kind: 'complete', bundle: given } : { kind: 'given', resources: entriesOf(given) };
+  }
+  const expectedType = template.split('/')[0];
+  if (given.resourceType !== expectedType) {
+    throw new PrefetchShapeError(`prefetch.${key} must be a ${expectedType} resource, null or an OperationOutcome`);
+  }
+  return { kind: 'given', resources: [given] };
+}
+
+async function runPlan(client: FhirClient, plan: KeyPlan): Promise<FhirResource[]> {
+  switch (plan.kind) {
+    case 'given':
+      return plan.resources;
+    case 'complete':
+      return entriesOf(await client.completeBundle(plan.bundle));
+    case 'fetch':
+      if (plan.search) return entriesOf(await client.searchAll(plan.query));
+      return [await readResource(client, plan.query)];
+  }
+}
+
+async function readResource(client: FhirClient, query: string): Promise<FhirResource> {
+  const resource = await client.get(query);
+  if (resource.resourceType === 'OperationOutcome') {
+    throw new FhirRequestError('invalid-body', 'the FHIR server returned an OperationOutcome');
+  }
+  return resource;
+}
+
+function unpackGiven(plans: Record<string, KeyPlan>): Record<string, FhirResource[]> {
+  const out: Record<string, FhirResource[]> = {};
+  for (const [key, plan] of Object.entries(plans)) if (plan.kind === 'given') out[key] = plan.resources;
+  return out;
+}
+
+/** Entries' resources, without the search outcome entries (OperationOutcome with search.mode = outcome). */
+export function entriesOf(bundle: Bundle): FhirResource[] {
+  return (bundle.entry ?? []).flatMap((entry) =>
+    entry.resource && entry.resource.resourceType !== 'OperationOutcome' ? [entry.resource as FhirResource] : [],
+  );
+}
+
+/** A Bundle that reports a failure: an entry with a 4xx / 5xx response, or an error OperationOutcome. */
+export function isErrorBundle(bundle: Bundle): boolean {
+  return (bundle.entry ?? []).some((entry) => {
+    if (entry.response?.status && /^[45]/.test(entry.response.status.trim())) return true;
+    if (entry.resource?.resourceType !== 'OperationOutcome') return false;
+    return ((entry.resource as OperationOutcome).issue ?? []).some((issue) => issue.severity === 'error' || issue.severity === 'fatal');
+  });
+}
+
+function failureText(reason: unknown): string {
+  return reason instanceof FhirRequestError ? reason.message : 'unexpected error';
+}

@@ -1,0 +1,106 @@
+/**
+ * Code matching by system and code. Never by display text, never by a free prefix:
+ * only ICD-10 and ATC entries marked `descendants` include their subcodes, because
+ * both terminologies are fixed-length hierarchies (see code-lists.ts).
+ */
+import type { CodeableConcept, Coding } from 'fhir/r4';
+import type { CodeEntry } from './code-lists';
+import { EQUIVALENT_SYSTEMS, SYSTEM } from './systems';
+
+const HIERARCHICAL_SYSTEMS = new Set<string>([SYSTEM.icd10, SYSTEM.icd10No, SYSTEM.atc]);
+
+/** ICD-10 is written with a dot by WHO (S72.0) and without by Norway's 7110 (S720). */
+function normaliseCode(system: string, code: string): string {
+  return HIERARCHICAL_SYSTEMS.has(system) ? code.replace(/\./g, '').toUpperCase() : code;
+}
+
+export interface CodeSet {
+  matches(coding: Coding | undefined): boolean;
+  matchesConcept(concept: CodeableConcept | undefined): boolean;
+  readonly entries: readonly CodeEntry[];
+}
+
+/** Compile a code list once (at start-up) into a matcher. */
+export function compileCodeSet(entries: readonly CodeEntry[]): CodeSet {
+  const exact = new Map<string, Set<string>>();
+  const withDescendants = new Map<string, string[]>();
+  for (const entry of entries) {
+    for (const system of EQUIVALENT_SYSTEMS[entry.system] ?? [entry.system]) {
+      const code = normaliseCode(system, entry.code);
+      if (!exact.has(system)) exact.set(system, new Set());
+      exact.get(system)?.add(code);
+      if (entry.descendants && HIERARCHICAL_SYSTEMS.has(system)) {
+        if (!withDescendants.has(system)) withDescendants.set(system, []);
+        withDescendants.get(system)?.push(code);
+      }
+    }
+  }
+  const matches = (coding: Coding | undefined): boolean => {
+    if (!coding?.system || !coding.code) return false;
+    const code = normaliseCode(coding.system, coding.code.trim());
+    if (exact.get(coding.system)?.has(code)) return true;
+    const parents = withDescendants.get(coding.system);
+    return parents !== undefined && parents.some((parent) => code.startsWith(parent));
+  };
+  return {
+    entries,
+    matches,
+    matchesConcept: (concept) => (concept?.coding ?? []).some(matches),
+  };
+}
+
+/** Compile every list of a record of code lists. */
+export function compileCodeSets<K extends string>(
+  lists: Record<K, readonly CodeEntry[]>,
+): Record<K, CodeSet> {
+  const out = {} as Record<K, CodeSet>;
+  for (const key of Object.keys(lists) as K[]) out[key] = compileCodeSet(lists[key]);
+  return out;
+}
+
+/** `system|code,system|code` for an R4 token search (the `|` is URL-encoded by the caller). */
+export function tokenList(entries: readonly CodeEntry[]): string {
+  const tokens: string[] = [];
+  for (const entry of entries) {
+    for (const system of EQUIVALENT_SYSTEMS[entry.system] ?? [entry.system]) {
+      tokens.push(`${system}|${entry.code}`);
+    }
+  }
+  return [...new Set(tokens)].join(',');
+}
+
+export interface Classifier<K extends string> {
+  /** The first list (in declaration order) that one of the concept's codings belongs to. */
+  classify(concept: CodeableConcept | undefined): { key: K; coding: Coding } | undefined;
+  readonly sets: Record<K, CodeSet>;
+}
+
+/** Compile several code lists into one classifier (exact codes in one map; hierarchies checked after). */
+export function compileClassifier<K extends string>(lists: Record<K, readonly CodeEntry[]>): Classifier<K> {
+  const sets = compileCodeSets(lists);
+  const keys = Object.keys(lists) as K[];
+  const exact = new Map<string, K>();
+  for (const key of [...keys].reverse()) {
+    for (const entry of lists[key]) {
+      for (const system of EQUIVALENT_SYSTEMS[entry.system] ?? [entry.system]) {
+        exact.set(`${system}|${normaliseCode(system, entry.code)}`, key);
+      }
+    }
+  }
+  const hierarchical = keys.filter((key) => lists[key].some((entry) => entry.descendants));
+  return {
+    sets,
+    classify(concept) {
+      for (const coding of concept?.coding ?? []) {
+        if (!coding.system || !coding.code) continue;
+        const key = exact.get(`${coding.system}|${normaliseCode(coding.system, coding.code.trim())}`);
+        if (key !== undefined) return { key, coding };
+      }
+      for (const key of hierarchical) {
+        const coding = concept?.coding?.find((candidate) => sets[key].matches(candidate));
+        if (coding) return { key, coding };
+      }
+      return undefined;
+    },
+  };
+}

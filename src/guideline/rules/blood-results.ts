@@ -1,0 +1,131 @@
+/**
+ * Blood results, rules R6–R10 (rules.md "Blood results"; seed 000, "Forklaring for
+ * blodprøvepakke"). On patient-view they warn; at order time orders.ts reuses the
+ * same judgements for the drafted drug.
+ */
+import type { PatientSnapshot } from '../../patient/snapshot';
+import type { GuidelineConfig } from '../config';
+import type { Evidence, Finding } from '../finding';
+import { correctedCalcium, isBelow, judge, labEvidence, type CorrectedCalcium } from '../labs';
+
+/** R6 · hypocalcaemia: corrected calcium below the range. */
+export function hypocalcaemia(snapshot: PatientSnapshot, config: GuidelineConfig): Finding | undefined {
+  const calcium = correctedCalcium(snapshot, config);
+  if (calcium?.judgement.level !== 'low') return undefined;
+  return {
+    rule: 'R6',
+    code: 'hypocalcaemia',
+    indicator: 'warning',
+    reasons: calciumReasons(calcium, 'calcium-low'),
+    params: { calcium: calcium.value, calciumDate: calcium.date },
+    evidence: calcium.evidence,
+  };
+}
+
+/** R7 · hypercalcaemia: corrected calcium above the range, or a PHPT / hypercalcaemia diagnosis; PTH interpreted. */
+export function hypercalcaemia(snapshot: PatientSnapshot, config: GuidelineConfig): Finding | undefined {
+  const calcium = correctedCalcium(snapshot, config);
+  const high = calcium?.judgement.level === 'high';
+  const diagnoses = snapshot.diagnoses;
+  if (!high && diagnoses.length === 0) return undefined;
+
+  const reasons = high && calcium ? calciumReasons(calcium, 'calcium-high') : [];
+  const evidence: Evidence[] = high && calcium ? [...calcium.evidence] : [];
+  for (const diagnosis of diagnoses) {
+    reasons.push(`diagnosis-${diagnosis.kind}`);
+    evidence.push({ item: 'diagnosis', value: diagnosis.code, date: diagnosis.date, source: diagnosis.source });
+  }
+  const pth = snapshot.labs.pth[0];
+  const finding: Finding = {
+    rule: 'R7',
+    code: 'hypercalcaemia',
+    indicator: 'warning',
+    reasons: [...new Set(reasons)],
+    params: calcium && high ? { calcium: calcium.value, calciumDate: calcium.date } : {},
+    evidence,
+  };
+  if (!pth) {
+    finding.reasons.push('pth-missing');
+    finding.evidence.push({ item: 'pth', notes: ['missing'] });
+    finding.suggestions = [{ kind: 'order-labs', labs: ['pth'] }];
+    return finding;
+  }
+  const judgement = judge(pth, { low: config.pth.lowBelow, high: config.pth.highAbove });
+  finding.reasons.push(`pth-${judgement.level}`);
+  finding.params.pth = pth.value;
+  finding.params.pthDate = pth.date;
+  finding.evidence.push(labEvidence('pth', pth, [judgement.basis]));
+  return finding;
+}
+
+/** R8 · vitamin-d-low: 25-OH vitamin D below 50 nmol/L. */
+export function vitaminDLow(snapshot: PatientSnapshot, config: GuidelineConfig): Finding | undefined {
+  const vitaminD = snapshot.labs.vitaminD[0];
+  if (!vitaminD || isBelow(vitaminD, config.vitaminD.lowBelow) !== true) return undefined;
+  return {
+    rule: 'R8',
+    code: 'vitamin-d-low',
+    indicator: 'warning',
+    reasons: ['vitamin-d-low'],
+    params: {
+      vitaminD: vitaminD.value,
+      vitaminDDate: vitaminD.date,
+      lowBelow: config.vitaminD.lowBelow,
+      targetLow: config.vitaminD.targetLow,
+      targetHigh: config.vitaminD.targetHigh,
+    },
+    evidence: [labEvidence('vitaminD', vitaminD, ['default-threshold'])],
+  };
+}
+
+/** R9 · hyperthyroidism-suspected: TSH below its range and/or FT4 above. */
+export function hyperthyroidismSuspected(snapshot: PatientSnapshot, config: GuidelineConfig): Finding | undefined {
+  const tsh = snapshot.labs.tsh[0];
+  const ft4 = snapshot.labs.ft4[0];
+  const tshJudgement = tsh && judge(tsh, { low: config.thyroid.tshLowBelow });
+  const ft4Judgement = ft4 && judge(ft4, { high: config.thyroid.ft4HighAbove });
+  const reasons: string[] = [];
+  if (tshJudgement?.level === 'low') reasons.push('tsh-low');
+  if (ft4Judgement?.level === 'high') reasons.push('ft4-high');
+  if (reasons.length === 0) return undefined;
+  const evidence: Evidence[] = [];
+  if (tsh && tshJudgement) evidence.push(labEvidence('tsh', tsh, [tshJudgement.basis]));
+  else evidence.push({ item: 'tsh', notes: ['missing'] });
+  if (ft4 && ft4Judgement) evidence.push(labEvidence('ft4', ft4, [ft4Judgement.basis]));
+  else evidence.push({ item: 'ft4', notes: ['missing'] });
+  return {
+    rule: 'R9',
+    code: 'hyperthyroidism-suspected',
+    indicator: 'info',
+    reasons,
+    params: {
+      ...(tsh ? { tsh: tsh.value, tshDate: tsh.date } : {}),
+      ...(ft4 ? { ft4: ft4.value, ft4Date: ft4.date } : {}),
+    },
+    evidence,
+  };
+}
+
+/** R10 · renal-impairment: eGFR below 35. */
+export function renalImpairment(snapshot: PatientSnapshot, config: GuidelineConfig): Finding | undefined {
+  const egfr = snapshot.labs.egfr[0];
+  if (!egfr || isBelow(egfr, config.kidney.egfrBelow) !== true) return undefined;
+  return {
+    rule: 'R10',
+    code: 'renal-impairment',
+    indicator: 'warning',
+    reasons: ['egfr-low'],
+    params: {
+      egfr: egfr.value,
+      egfrDate: egfr.date,
+      egfrBelow: config.kidney.egfrBelow,
+      calciumTabletMaxMg: config.kidney.calciumTabletMaxMg,
+    },
+    evidence: [labEvidence('egfr', egfr, ['default-threshold'])],
+  };
+}
+
+/** The calcium reason, plus a warning when it could not be albumin-corrected. */
+function calciumReasons(calcium: CorrectedCalcium, reason: string): string[] {
+  return calcium.basis === 'not-albumin-corrected' ? [reason, 'calcium-not-corrected'] : [reason];
+}

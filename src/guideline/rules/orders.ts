@@ -1,0 +1,133 @@
+/**
+ * Order-time safety (rules.md "At order time"): cards about the drafted order only,
+ * critical when the order would harm, each naming its draft and offering to remove
+ * it. R11, R13, and R6 / R7 / R8 for a drafted antiresorptive.
+ */
+import { ANTIRESORPTIVE_DRUGS, CALCIUM_PRODUCTS } from '../../fhir/code-lists';
+import { DAY_MS } from '../../patient/dates';
+import type { DraftMedicationOrder, PatientSnapshot } from '../../patient/snapshot';
+import type { GuidelineConfig } from '../config';
+import type { Evidence, Finding } from '../finding';
+import { correctedCalcium, isBelow, labEvidence } from '../labs';
+import { hypercalcaemia, hypocalcaemia, vitaminDLow } from './blood-results';
+
+export function orderFindings(snapshot: PatientSnapshot, now: Date, config: GuidelineConfig): Finding[] {
+  const findings: Finding[] = [];
+  const antiresorptives = snapshot.drafts.filter((draft) => ANTIRESORPTIVE_DRUGS.includes(draft.drug));
+  if (antiresorptives.length > 0) {
+    const onDraft = forDrafts(antiresorptives);
+    const low = hypocalcaemia(snapshot, config);
+    if (low) findings.push(onDraft(low, 'critical', true));
+    const high = hypercalcaemia(snapshot, config);
+    if (high) findings.push(onDraft(high, 'critical', true));
+    const vitaminD = vitaminDLow(snapshot, config);
+    if (vitaminD) findings.push(onDraft(vitaminD, 'warning', false));
+  }
+  const zoledronic = snapshot.drafts.filter((draft) => draft.drug === 'zoledronicAcid');
+  const r11 = zoledronicAcidContraindication(snapshot, zoledronic, now, config);
+  if (r11) findings.push(r11);
+  const calcium = snapshot.drafts.filter((draft) => CALCIUM_PRODUCTS.includes(draft.drug));
+  const r13 = calciumContraindication(snapshot, calcium, config);
+  if (r13) findings.push(r13);
+  return findings;
+}
+
+/** Turn a patient-level finding into an order-time one about these drafts. */
+function forDrafts(drafts: DraftMedicationOrder[]) {
+  return (finding: Finding, indicator: Finding['indicator'], offerRemoval: boolean): Finding => ({
+    ...finding,
+    indicator,
+    reasons: [...finding.reasons, 'order'],
+    params: { ...finding.params, orders: draftNames(drafts) },
+    evidence: [...finding.evidence, ...drafts.map(draftEvidence)],
+    drafts: drafts.map((draft) => draft.reference),
+    suggestions: [
+      ...(finding.suggestions ?? []),
+      ...(offerRemoval ? drafts.map((draft) => ({ kind: 'remove-draft' as const, draft: draft.reference })) : []),
+    ],
+  });
+}
+
+/** R11 · zoledronic acid with eGFR < 35 or hypocalcaemia (critical); kidney function unknown (warning). */
+function zoledronicAcidContraindication(
+  snapshot: PatientSnapshot,
+  drafts: DraftMedicationOrder[],
+  now: Date,
+  config: GuidelineConfig,
+): Finding | undefined {
+  if (drafts.length === 0) return undefined;
+  const reasons: string[] = [];
+  const evidence: Evidence[] = [];
+  const params: Finding['params'] = { orders: draftNames(drafts), egfrBelow: config.kidney.egfrBelow };
+  let critical = false;
+  const suggestions: NonNullable<Finding['suggestions']> = [];
+
+  const egfr = snapshot.labs.egfr[0];
+  const recentSince = now.getTime() - config.orders.recentLabDays * DAY_MS;
+  const recent = egfr !== undefined && egfr.time >= recentSince;
+  if (egfr && isBelow(egfr, config.kidney.egfrBelow) === true) {
+    critical = true;
+    reasons.push('egfr-low');
+    params.egfr = egfr.value;
+    params.egfrDate = egfr.date;
+    evidence.push(labEvidence('egfr', egfr, recent ? ['default-threshold'] : ['default-threshold', 'too-old']));
+  } else if (!recent) {
+    reasons.push('egfr-unknown');
+    params.recentLabDays = config.orders.recentLabDays;
+    if (egfr) evidence.push(labEvidence('egfr', egfr, ['too-old']));
+    else evidence.push({ item: 'egfr', notes: ['missing'] });
+    const creatinine = snapshot.labs.creatinine[0];
+    if (creatinine) evidence.push(labEvidence('creatinine', creatinine));
+    suggestions.push({ kind: 'order-labs', labs: ['creatinine'] });
+  }
+
+  const calcium = correctedCalcium(snapshot, config);
+  if (calcium?.judgement.level === 'low') {
+    critical = true;
+    reasons.push('hypocalcaemia');
+    params.calcium = calcium.value;
+    params.calciumDate = calcium.date;
+    evidence.push(...calcium.evidence);
+  }
+  if (reasons.length === 0) return undefined;
+  if (critical) suggestions.unshift(...drafts.map((draft) => ({ kind: 'remove-draft' as const, draft: draft.reference })));
+  return {
+    rule: 'R11',
+    code: 'contraindication-zoledronic-acid',
+    indicator: critical ? 'critical' : 'warning',
+    reasons,
+    params,
+    evidence: [...evidence, ...drafts.map(draftEvidence)],
+    drafts: drafts.map((draft) => draft.reference),
+    suggestions,
+  };
+}
+
+/** R13 · calcium ordered with hypercalcaemia or primary hyperparathyroidism. */
+function calciumContraindication(
+  snapshot: PatientSnapshot,
+  drafts: DraftMedicationOrder[],
+  config: GuidelineConfig,
+): Finding | undefined {
+  if (drafts.length === 0) return undefined;
+  const high = hypercalcaemia(snapshot, config);
+  if (!high) return undefined;
+  return {
+    ...high,
+    rule: 'R13',
+    code: 'contraindication-calcium',
+    indicator: 'critical',
+    params: { ...high.params, orders: draftNames(drafts) },
+    evidence: [...high.evidence, ...drafts.map(draftEvidence)],
+    drafts: drafts.map((draft) => draft.reference),
+    suggestions: drafts.map((draft) => ({ kind: 'remove-draft' as const, draft: draft.reference })),
+  };
+}
+
+function draftNames(drafts: DraftMedicationOrder[]): string {
+  return drafts.map((draft) => draft.display).join(', ');
+}
+
+function draftEvidence(draft: DraftMedicationOrder): Evidence {
+  return { item: 'draftOrder', value: draft.display, source: draft.reference };
+}

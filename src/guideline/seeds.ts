@@ -1,0 +1,35 @@
+/** The guideline documents the rules follow (../shared/seeds/), with the public page each names. */
+export const SEEDS = {
+  '000': {
+    file: '000_0a992cbb61ea7e90.txt',
+    title: 'Helse Stavanger: Rutine for oppfølging av pasienter med osteoporose eller osteopeni med høy bruddrisiko',
+    url: 'https://helse-stavanger.no/avdelinger/klinikk-a/ortopedisk-avdeling/osteoporosepoliklinikk',
+  },
+  '001': {
+    file: '001_ae6e9811a9e5e59f.txt',
+    title: 'Osteoporosepoliklinikken (revmatologi): indikasjoner, tilvisingar, diverse problemstillingar',
+    url: 'https://legeforeningen.no/Fagmed/Norsk-revmatologisk-forening/Fagradets-innstillinger/Ferdige-norske-prosedyrer/',
+  },
+  '002': {
+    file: '002_b9af12f8ec5cd735.txt',
+    title: 'FFN: Secondary Fragility Fracture Prevention Competency Framework (norsk oversettelse)',
+    url: 'https://worldfallsguidelines.com/',
+  },
+  '003': {
+    file: '003_e4b8fd05c0652249.txt',
+    title: 'PLO-Midtjylland: Nye arbejdsgange vedr. Fracture Liaison Service (FLS) og DXA-scanning',
+    url: 'https://www.capturethefracture.org/best-practice-framework',
+  },
+  '004': {
+    file: '004_8c2ffa6f5be7fb5c.txt',
+    title: 'Handläggning av patient enligt frakturkedjan – Vårdcentraler i Hälsoval',
+    url: 'https://nationelltklinisktkunskapsstod.se/dokument/acfe0fd1-91ec-488d-b8d1-cd480d0f41db',
+  },
+} as const;
+
+export type SeedId = keyof typeof SEEDS;
+
+/** A guideline sentence (quoted in the seed's language) or a documented default of rules.md. */
+export type Citation =
+  | { seed: SeedId; quote: string }
+  | { decision: string; seed?: SeedId; quote?: string };

@@ -1,0 +1,25 @@
+/** Which patient a resource is about, read from its subject / patient reference. */
+import type { FhirResource, Reference } from 'fhir/r4';
+
+const PATIENT_REF = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
+
+/** The Patient id a reference points at, or undefined when it does not name a Patient by id. */
+export function patientIdOf(reference: Reference | undefined): string | undefined {
+  const match = reference?.reference ? PATIENT_REF.exec(reference.reference) : null;
+  return match?.[1];
+}
+
+/**
+ * True when the resource is about this patient. A resource that names no patient
+ * cannot be attributed and is not used (it may belong to someone else).
+ */
+export function belongsTo(resource: FhirResource, patientId: string): boolean {
+  if (resource.resourceType === 'Patient') return resource.id === patientId;
+  const subject =
+    'subject' in resource ? (resource.subject as Reference | undefined) : 'patient' in resource ? (resource.patient as Reference | undefined) : undefined;
+  return patientIdOf(subject) === patientId;
+}
+
+export function referenceOf(resource: FhirResource): string {
+  return `${resource.resourceType}/${resource.id ?? '(no id)'}`;
+}
