@@ -79,7 +79,7 @@ export const RULES = {
       {
         seed: '000',
         quote:
-          'Optimalt vitamin D nivå er 75-100 nmol/L. … Viktig med ny måling 2-3 måneder etter oppstart av substitusjonsbehandling for å tilse at behandlingsmålet oppnås.',
+          'Optimalt vitamin D nivå er 75-100 nmol/L. … Viktig … med ny måling 2-3 måneder etter oppstart av substitusjonsbehandling for å tilse at behandlingsmålet oppnås.',
       },
     ],
   },

@@ -10,6 +10,7 @@ import { callService, type ServiceDependencies } from '../cds/handle';
 import { findService, SERVICES } from '../cds/services';
 import type { Language } from '../cards/texts';
 import { HttpError, mapError } from './errors';
+import type { components } from './generated/openapi';
 import { negotiateLanguage } from './language';
 import type { Logger } from './logger';
 
@@ -37,6 +38,13 @@ declare module 'express-serve-static-core' {
     log?: RequestLog;
   }
 }
+
+type CdsResponse = components['schemas']['CdsResponse'];
+
+/** The discovery document never changes while the service runs. */
+const DISCOVERY: components['schemas']['CdsServiceList'] = {
+  services: SERVICES.map(({ id, hook, title, description, prefetch }) => ({ id, hook, title, description, prefetch })),
+};
 
 export function createApp(options: AppOptions): express.Express {
   const { logger } = options;
@@ -110,9 +118,7 @@ export function createApp(options: AppOptions): express.Express {
   app
     .route('/cds-services')
     .get((_req, res) => {
-      res.json({
-        services: SERVICES.map(({ id, hook, title, description, prefetch }) => ({ id, hook, title, description, prefetch })),
-      });
+      res.json(DISCOVERY);
     })
     .all(methodNotAllowed('GET'));
 
@@ -129,7 +135,8 @@ export function createApp(options: AppOptions): express.Express {
       log.codes = result.codes;
       log.fetched = result.fetchedKeys;
       res.setHeader('Content-Language', language);
-      res.json({ cards: result.cards });
+      const response: CdsResponse = { cards: result.cards };
+      res.json(response);
     })
     .all(knownService, methodNotAllowed('POST'));
 

@@ -1,0 +1,34 @@
+/** Run the rules on FHIR test data the way a hook call does (snapshot → engine), clock pinned. */
+import type { FhirResource, MedicationRequest } from 'fhir/r4';
+import { DEFAULT_GUIDELINE_CONFIG, type GuidelineConfig } from '../../src/guideline/config';
+import { evaluate } from '../../src/guideline/engine';
+import type { Finding } from '../../src/guideline/finding';
+import { buildSnapshot } from '../../src/patient/build';
+import { NOW, patient, PATIENT_ID } from '../helpers/fhir';
+
+export function patientView(resources: FhirResource[], config: GuidelineConfig = DEFAULT_GUIDELINE_CONFIG): Finding[] {
+  const snapshot = buildSnapshot({ patientId: PATIENT_ID, resources: [patient(), ...resources], now: NOW });
+  return evaluate('patient-view', snapshot, NOW, config);
+}
+
+export function orderTime(
+  resources: FhirResource[],
+  drafts: MedicationRequest[],
+  config: GuidelineConfig = DEFAULT_GUIDELINE_CONFIG,
+): Finding[] {
+  const snapshot = buildSnapshot({
+    patientId: PATIENT_ID,
+    resources: [patient(), ...resources],
+    draftOrders: drafts,
+    now: NOW,
+  });
+  return evaluate('order', snapshot, NOW, config);
+}
+
+export const codesOf = (findings: Finding[]): string[] => findings.map((finding) => finding.code).sort();
+
+export function only(findings: Finding[], code: string): Finding {
+  const found = findings.filter((finding) => finding.code === code);
+  if (found.length !== 1) throw new Error(`expected one ${code} finding, got ${found.length}: ${codesOf(findings).join(', ')}`);
+  return found[0] as Finding;
+}

@@ -1,0 +1,152 @@
+import { buildSnapshot } from '../../src/patient/build';
+import {
+  condition,
+  daysAgo,
+  DRUGS,
+  icd10,
+  icd10No,
+  labs,
+  medicationRequest,
+  NOW,
+  npu,
+  nlk,
+  observation,
+  patient,
+  PATIENT_ID,
+} from '../helpers/fhir';
+import type { FhirResource, Medication } from 'fhir/r4';
+
+const snapshot = (resources: FhirResource[], extra: Partial<Parameters<typeof buildSnapshot>[0]> = {}) =>
+  buildSnapshot({ patientId: PATIENT_ID, resources, now: NOW, ...extra });
+
+describe('patient snapshot: labs', () => {
+  test('latest valid result per analyte, newest first, in the canonical unit', () => {
+    const s = snapshot([
+      labs.calcium(2.3, daysAgo(400)),
+      labs.calciumMgDl(8.4, daysAgo(5)),
+      labs.calcium(2.2, daysAgo(40)),
+    ]);
+    expect(s.labs.calciumTotal.map((result) => result.value)).toEqual([2.0958, 2.2, 2.3]);
+    expect(s.labs.calciumTotal[0]?.unit).toBe('mmol/L');
+  });
+
+  test('NPU- and NLK-coded results are read like LOINC-coded ones', () => {
+    const s = snapshot([
+      observation(npu('NPU01443'), 2.41, daysAgo(3)),
+      observation(nlk('NOR25909'), 33, daysAgo(3), { unit: 'mL/min/{1.73_m2}' }),
+    ]);
+    expect(s.labs.calciumTotal[0]?.value).toBe(2.41);
+    expect(s.labs.egfr[0]?.value).toBe(33);
+  });
+
+  test('effectivePeriod.start is the date of a result', () => {
+    const s = snapshot([labs.vitaminD(45, daysAgo(9), { asPeriod: true })]);
+    expect(s.labs.vitaminD[0]?.date).toBe(daysAgo(9));
+  });
+
+  test.each(['entered-in-error', 'cancelled', 'preliminary', 'registered'] as const)(
+    'a %s result is ignored',
+    (status) => {
+      const s = snapshot([labs.vitaminD(20, daysAgo(1), { status })]);
+      expect(s.labs.vitaminD).toEqual([]);
+      expect(s.unusable).toEqual([]);
+    },
+  );
+
+  test('amended and corrected results count', () => {
+    const s = snapshot([labs.vitaminD(20, daysAgo(1), { status: 'amended' }), labs.vitaminD(30, daysAgo(2), { status: 'corrected' })]);
+    expect(s.labs.vitaminD).toHaveLength(2);
+  });
+
+  test("another patient's results are ignored, and so are results naming no patient", () => {
+    const other = labs.vitaminD(20, daysAgo(1), { patientId: 'someone-else' });
+    const anonymous = labs.vitaminD(21, daysAgo(1));
+    delete anonymous.subject;
+    const s = snapshot([other, anonymous]);
+    expect(s.labs.vitaminD).toEqual([]);
+  });
+
+  test('the same Observation in two prefetch keys counts once', () => {
+    const result = labs.vitaminD(20, daysAgo(1), { id: 'vd-1' });
+    expect(snapshot([result, { ...result }]).labs.vitaminD).toHaveLength(1);
+  });
+
+  test.each([
+    ['no date', labs.vitaminD(20, daysAgo(1), { noDate: true }), 'no-date'],
+    ['a future date', labs.vitaminD(20, new Date(NOW.getTime() + 3 * 86400000).toISOString()), 'future-date'],
+    ['a unit string only', labs.vitaminD(20, daysAgo(1), { unitSystem: 'http://example.org/not-ucum' }), 'unit-not-ucum'],
+    ['an unknown UCUM unit', labs.vitaminD(20, daysAgo(1), { unit: 'mg/L' }), 'unit-unknown'],
+    ['no unit', labs.vitaminD(20, daysAgo(1), { unit: null }), 'unit-unknown'],
+    ['no value', labs.vitaminD(undefined as unknown as number, daysAgo(1)), 'no-value'],
+  ])('a result with %s is reported as unusable, not guessed', (_label, resource, reason) => {
+    const s = snapshot([resource]);
+    expect(s.labs.vitaminD).toEqual([]);
+    expect(s.unusable).toEqual([expect.objectContaining({ measure: 'vitaminD', reason, source: `Observation/${resource.id}` })]);
+  });
+
+  test("the laboratory's reference range is converted to the canonical unit", () => {
+    const s = snapshot([
+      labs.calciumMgDl(8.0, daysAgo(2), { referenceRange: { low: 8.6, high: 10.2 } }),
+    ]);
+    expect(s.labs.calciumTotal[0]?.referenceRange).toEqual({ low: 2.1457, high: 2.5449 });
+  });
+
+  test("the laboratory's interpretation flag is read from v3 ObservationInterpretation", () => {
+    const s = snapshot([labs.tsh(0.2, daysAgo(2), { interpretation: 'L' })]);
+    expect(s.labs.tsh[0]?.interpretation).toBe('low');
+  });
+});
+
+describe('patient snapshot: patient, diagnoses and drafts', () => {
+  test('age in whole years at now, and sex', () => {
+    const s = snapshot([patient({ birthDate: '1956-11-23', gender: 'male' })]);
+    expect(s.ageYears).toBe(69);
+    expect(s.sex).toBe('male');
+    expect(snapshot([patient({ birthDate: '1956-11-22' })]).ageYears).toBe(70);
+  });
+
+  test('no Patient resource: age unknown (not assumed)', () => {
+    expect(snapshot([]).ageYears).toBeUndefined();
+  });
+
+  test('primary hyperparathyroidism in WHO or Norwegian ICD-10', () => {
+    const s = snapshot([condition(icd10('E21.0'), { id: 'c1' }), condition(icd10No('E835'), { id: 'c2' })]);
+    expect(s.diagnoses.map((d) => d.kind)).toEqual(['primaryHyperparathyroidism', 'hypercalcaemia']);
+  });
+
+  test('resolved, entered-in-error and refuted diagnoses do not count', () => {
+    const s = snapshot([
+      condition(icd10('E21.0'), { clinicalStatus: 'resolved' }),
+      condition(icd10('E21.0'), { verificationStatus: 'entered-in-error' }),
+      condition(icd10('E21.0'), { verificationStatus: 'refuted' }),
+    ]);
+    expect(s.diagnoses).toEqual([]);
+  });
+
+  test('order-select: only the selected drafts; cancelled drafts and other patients are ignored', () => {
+    const za = medicationRequest(DRUGS.zoledronicAcid, { id: 'za' });
+    const alendronate = medicationRequest(DRUGS.alendronate, { id: 'aln' });
+    const cancelled = medicationRequest(DRUGS.denosumab, { id: 'dmab', status: 'cancelled' });
+    const foreign = medicationRequest(DRUGS.teriparatide, { id: 'pth', patientId: 'other' });
+    const s = snapshot([], {
+      draftOrders: [za, alendronate, cancelled, foreign],
+      selections: ['MedicationRequest/za', 'MedicationRequest/dmab', 'MedicationRequest/pth'],
+    });
+    expect(s.drafts).toEqual([{ reference: 'MedicationRequest/za', drug: 'zoledronicAcid', display: 'Zoledronsyre' }]);
+  });
+
+  test('a draft coded through a contained Medication is recognised', () => {
+    const draft = medicationRequest(DRUGS.zoledronicAcid, { id: 'za' });
+    delete draft.medicationCodeableConcept;
+    const medication: Medication = {
+      resourceType: 'Medication',
+      id: 'med',
+      code: { coding: [DRUGS.zoledronicAcid], text: 'Aclasta 5 mg' },
+    };
+    draft.contained = [medication];
+    draft.medicationReference = { reference: '#med' };
+    expect(snapshot([], { draftOrders: [draft] }).drafts).toEqual([
+      { reference: 'MedicationRequest/za', drug: 'zoledronicAcid', display: 'Aclasta 5 mg' },
+    ]);
+  });
+});
