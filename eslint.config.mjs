@@ -8,7 +8,16 @@ export default tseslint.config(
   ...tseslint.configs.strict,
   {
     files: ['**/*.js', '**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        console: 'readonly',
+        __dirname: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
@@ -20,9 +29,18 @@ export default tseslint.config(
   },
   {
     // The clinical layers never speak HTTP: Express stays in src/http.
-    files: ['src/patient/**/*.ts', 'src/guideline/**/*.ts', 'src/cards/**/*.ts', 'src/fhir/**/*.ts', 'src/cds/**/*.ts'],
+    files: [
+      'src/patient/**/*.ts',
+      'src/guideline/**/*.ts',
+      'src/cards/**/*.ts',
+      'src/fhir/**/*.ts',
+      'src/cds/**/*.ts',
+    ],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'express', message: 'Only src/http may import express.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'express', message: 'Only src/http may import express.' }] },
+      ],
     },
   },
 );

@@ -51,7 +51,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
-    fhir: { timeoutMs: e.FHIR_TIMEOUT_MS, maxPages: e.FHIR_MAX_PAGES, maxResponseBytes: e.FHIR_MAX_RESPONSE_BYTES },
+    fhir: {
+      timeoutMs: e.FHIR_TIMEOUT_MS,
+      maxPages: e.FHIR_MAX_PAGES,
+      maxResponseBytes: e.FHIR_MAX_RESPONSE_BYTES,
+    },
     defaultLanguage: e.DEFAULT_LANGUAGE,
     guideline: loadGuidelineConfig(e.GUIDELINE_CONFIG_FILE),
   };
@@ -65,9 +69,14 @@ function loadGuidelineConfig(file: string | undefined): GuidelineConfig {
   } catch {
     throw new ConfigError(`GUIDELINE_CONFIG_FILE: cannot read JSON from ${file}`);
   }
-  const result = z.unknown().transform((value) => resolveGuidelineConfig(value)).safeParse(overrides);
+  const result = z
+    .unknown()
+    .transform((value) => resolveGuidelineConfig(value))
+    .safeParse(overrides);
   if (!result.success) {
-    throw new ConfigError(`GUIDELINE_CONFIG_FILE: ${result.error.issues.map((issue) => issue.message).join('; ')}`);
+    throw new ConfigError(
+      `GUIDELINE_CONFIG_FILE: ${result.error.issues.map((issue) => issue.message).join('; ')}`,
+    );
   }
   return result.data;
 }

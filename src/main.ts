@@ -8,7 +8,8 @@ function main(): void {
   try {
     config = loadConfig();
   } catch (error) {
-    const message = error instanceof ConfigError ? error.message : 'unexpected error while reading configuration';
+    const message =
+      error instanceof ConfigError ? error.message : 'unexpected error while reading configuration';
     process.stderr.write(`fls-cds-hooks: invalid configuration: ${message}\n`);
     process.exit(1);
   }
@@ -26,7 +27,10 @@ function main(): void {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    logger.info({ url: `http://${host}:${port}/cds-services` }, `ready at http://${host}:${port}/cds-services`);
+    logger.info(
+      { url: `http://${host}:${port}/cds-services` },
+      `ready at http://${host}:${port}/cds-services`,
+    );
   });
   server.on('error', (error: NodeJS.ErrnoException) => {
     logger.fatal({ code: error.code }, 'cannot listen');

@@ -7,7 +7,10 @@ const numberFormats = new Map<Language, Intl.NumberFormat>();
 export function formatNumber(value: number, language: Language): string {
   let format = numberFormats.get(language);
   if (!format) {
-    format = new Intl.NumberFormat(LOCALES[language], { maximumFractionDigits: 2, useGrouping: false });
+    format = new Intl.NumberFormat(LOCALES[language], {
+      maximumFractionDigits: 2,
+      useGrouping: false,
+    });
     numberFormats.set(language, format);
   }
   return format.format(value).replace('\u2212', '-');
@@ -21,7 +24,11 @@ export function formatDate(value: string): string {
 const DATE_PARAM = /Date$/;
 
 /** Replace `{name}` placeholders; a placeholder without a value is a bug in the rule or the text. */
-export function fill(template: string, params: Record<string, string | number>, language: Language): string {
+export function fill(
+  template: string,
+  params: Record<string, string | number>,
+  language: Language,
+): string {
   return template.replace(/\{([A-Za-z]+)\}/g, (_match, name: string) => {
     const value = params[name];
     if (value === undefined) throw new Error(`card text placeholder {${name}} has no value`);

@@ -63,7 +63,9 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
       topic: topicOf(finding.code, language),
     },
   };
-  const suggestions = (finding.suggestions ?? []).map((spec) => renderSuggestion(spec, finding, options, newId));
+  const suggestions = (finding.suggestions ?? []).map((spec) =>
+    renderSuggestion(spec, finding, options, newId),
+  );
   if (suggestions.length > 0) {
     card.suggestions = suggestions;
     card.selectionBehavior = 'any';
@@ -90,7 +92,11 @@ function truncate(summary: string): string {
   return summary.length <= MAX_SUMMARY ? summary : `${summary.slice(0, MAX_SUMMARY - 1)}…`;
 }
 
-function evidenceTable(evidence: readonly Evidence[], texts: CardTexts, language: Language): string {
+function evidenceTable(
+  evidence: readonly Evidence[],
+  texts: CardTexts,
+  language: Language,
+): string {
   if (evidence.length === 0) return '';
   const { columns } = texts.evidence;
   const rows = evidence.map((row) => {
@@ -112,13 +118,21 @@ function evidenceTable(evidence: readonly Evidence[], texts: CardTexts, language
   ].join('\n');
 }
 
-function guidelineBlock(finding: Finding, citations: readonly Citation[], texts: CardTexts): string {
+function guidelineBlock(
+  finding: Finding,
+  citations: readonly Citation[],
+  texts: CardTexts,
+): string {
   const lines = citations.map((citation) => {
     if ('decision' in citation) return `- ${texts.guideline.decision}: ${citation.decision}`;
     const seed = SEEDS[citation.seed];
     return `- [${seed.title}](${seed.url}) (${seed.file}): «${citation.quote}»`;
   });
-  return [`**${texts.guideline.heading}** · ${fill(texts.guideline.rule, { rule: finding.rule }, 'en')}`, '', ...lines].join('\n');
+  return [
+    `**${texts.guideline.heading}** · ${fill(texts.guideline.rule, { rule: finding.rule }, 'en')}`,
+    '',
+    ...lines,
+  ].join('\n');
 }
 
 function renderSuggestion(
@@ -131,7 +145,9 @@ function renderSuggestion(
   const template = texts.suggestions[spec.kind];
   if (!template) throw new Error(`no suggestion text ${spec.kind} in ${options.language}`);
   if (spec.kind === 'remove-draft') {
-    const display = finding.evidence.find((row) => row.item === 'draftOrder' && row.source === spec.draft)?.value;
+    const display = finding.evidence.find(
+      (row) => row.item === 'draftOrder' && row.source === spec.draft,
+    )?.value;
     const label = fill(template, { order: String(display ?? spec.draft) }, options.language);
     return {
       label,

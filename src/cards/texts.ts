@@ -26,7 +26,9 @@ const cardTextsSchema = z
     evidence: z
       .object({
         heading: z.string(),
-        columns: z.object({ item: z.string(), value: z.string(), date: z.string(), source: z.string() }).strict(),
+        columns: z
+          .object({ item: z.string(), value: z.string(), date: z.string(), source: z.string() })
+          .strict(),
         missing: z.string(),
         items: stringMap,
         notes: stringMap,

@@ -47,7 +47,12 @@ export async function callService(
       : {}),
     now,
   });
-  const findings = evaluate(service.hook === 'patient-view' ? 'patient-view' : 'order', snapshot, now, deps.guideline);
+  const findings = evaluate(
+    service.hook === 'patient-view' ? 'patient-view' : 'order',
+    snapshot,
+    now,
+    deps.guideline,
+  );
   const cards = renderCards(findings, { language, patientId: request.context.patientId });
   return { cards, fetchedKeys: prefetch.fetched, codes: findings.map((finding) => finding.code) };
 }

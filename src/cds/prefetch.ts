@@ -44,7 +44,8 @@ const TOKEN = /\{\{\s*([A-Za-z.]+)\s*\}\}/g;
 export function renderTemplate(template: string, context: HookContext): string {
   return template.replace(TOKEN, (_match, token: string) => {
     const value = tokenValue(token, context);
-    if (value === undefined) throw new Error(`prefetch token {{${token}}} has no value in this request`);
+    if (value === undefined)
+      throw new Error(`prefetch token {{${token}}} has no value in this request`);
     return encodeURIComponent(value);
   });
 }
@@ -104,7 +105,9 @@ export async function resolvePrefetch(
     result.status === 'rejected' ? [`${pending[index]?.[0]}: ${failureText(result.reason)}`] : [],
   );
   if (failures.length > 0) {
-    throw new DataUnavailableError(`data needed from the FHIR server could not be fetched (${failures.join('; ')})`);
+    throw new DataUnavailableError(
+      `data needed from the FHIR server could not be fetched (${failures.join('; ')})`,
+    );
   }
   return { resources, fetched: pending.map(([key]) => key) };
 }
@@ -119,14 +122,20 @@ function planKey(key: string, template: string, request: CdsRequest): KeyPlan {
   }
   if (search) {
     if (given.resourceType !== 'Bundle') {
-      throw new PrefetchShapeError(`prefetch.${key} must be a Bundle (search result), null or an OperationOutcome`);
+      throw new PrefetchShapeError(
+        `prefetch.${key} must be a Bundle (search result), null or an OperationOutcome`,
+      );
     }
     if (isErrorBundle(given)) return { kind: 'fetch', query: query(), search };
-    return nextLink(given) ? { kind: 'complete', bundle: given } : { kind: 'given', resources: entriesOf(given) };
+    return nextLink(given)
+      ? { kind: 'complete', bundle: given }
+      : { kind: 'given', resources: entriesOf(given) };
   }
   const expectedType = template.split('/')[0];
   if (given.resourceType !== expectedType) {
-    throw new PrefetchShapeError(`prefetch.${key} must be a ${expectedType} resource, null or an OperationOutcome`);
+    throw new PrefetchShapeError(
+      `prefetch.${key} must be a ${expectedType} resource, null or an OperationOutcome`,
+    );
   }
   return { kind: 'given', resources: [given] };
 }
@@ -153,14 +162,17 @@ async function readResource(client: FhirClient, query: string): Promise<FhirReso
 
 function unpackGiven(plans: Record<string, KeyPlan>): Record<string, FhirResource[]> {
   const out: Record<string, FhirResource[]> = {};
-  for (const [key, plan] of Object.entries(plans)) if (plan.kind === 'given') out[key] = plan.resources;
+  for (const [key, plan] of Object.entries(plans))
+    if (plan.kind === 'given') out[key] = plan.resources;
   return out;
 }
 
 /** Entries' resources, without the search outcome entries (OperationOutcome with search.mode = outcome). */
 export function entriesOf(bundle: Bundle): FhirResource[] {
   return (bundle.entry ?? []).flatMap((entry) =>
-    entry.resource && entry.resource.resourceType !== 'OperationOutcome' ? [entry.resource as FhirResource] : [],
+    entry.resource && entry.resource.resourceType !== 'OperationOutcome'
+      ? [entry.resource as FhirResource]
+      : [],
   );
 }
 
@@ -169,7 +181,9 @@ export function isErrorBundle(bundle: Bundle): boolean {
   return (bundle.entry ?? []).some((entry) => {
     if (entry.response?.status && /^[45]/.test(entry.response.status.trim())) return true;
     if (entry.resource?.resourceType !== 'OperationOutcome') return false;
-    return ((entry.resource as OperationOutcome).issue ?? []).some((issue) => issue.severity === 'error' || issue.severity === 'fatal');
+    return ((entry.resource as OperationOutcome).issue ?? []).some(
+      (issue) => issue.severity === 'error' || issue.severity === 'fatal',
+    );
   });
 }
 

@@ -16,7 +16,9 @@ const reference = (types: readonly string[]) =>
     );
 
 /** A FHIR id (Patient.id): the spec's context.patientId is the bare id. */
-const fhirId = z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'must be a FHIR id (1-64 letters, digits, - or .)');
+const fhirId = z
+  .string()
+  .regex(/^[A-Za-z0-9\-.]{1,64}$/, 'must be a FHIR id (1-64 letters, digits, - or .)');
 
 const userId = reference(['Practitioner', 'PractitionerRole', 'Patient', 'RelatedPerson']);
 
@@ -38,7 +40,9 @@ const orderSignContext = patientViewContext.extend({
 });
 
 const orderSelectContext = orderSignContext.extend({
-  selections: z.array(z.string().regex(/^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/, 'must be Type/id')).min(1),
+  selections: z
+    .array(z.string().regex(/^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/, 'must be Type/id'))
+    .min(1),
 });
 
 const fhirAuthorization = z.object({
@@ -98,8 +102,12 @@ export function parseCdsRequest(body: unknown, expectedHook: HookName): CdsReque
   const base = baseRequest.safeParse(body);
   if (!base.success) throw new RequestValidationError(describe(base.error));
   if (base.data.hook !== expectedHook) {
-    const sent = /^[a-z][a-z-]{0,39}$/.test(base.data.hook) ? `"${base.data.hook}"` : 'the hook sent';
-    throw new RequestValidationError(`${sent} does not match this service, which answers hook "${expectedHook}"`);
+    const sent = /^[a-z][a-z-]{0,39}$/.test(base.data.hook)
+      ? `"${base.data.hook}"`
+      : 'the hook sent';
+    throw new RequestValidationError(
+      `${sent} does not match this service, which answers hook "${expectedHook}"`,
+    );
   }
   if (base.data.fhirAuthorization && !base.data.fhirServer) {
     throw new RequestValidationError('fhirAuthorization was sent without fhirServer');
@@ -111,11 +119,15 @@ export function parseCdsRequest(body: unknown, expectedHook: HookName): CdsReque
   const parsed = context.data as HookContext;
   if (parsed.selections) {
     const drafts = new Set(
-      (parsed.draftOrders?.entry ?? []).map((entry) => `${entry.resource?.resourceType}/${entry.resource?.id}`),
+      (parsed.draftOrders?.entry ?? []).map(
+        (entry) => `${entry.resource?.resourceType}/${entry.resource?.id}`,
+      ),
     );
     const unknown = parsed.selections.filter((selection) => !drafts.has(selection));
     if (unknown.length > 0) {
-      throw new RequestValidationError(`context.selections: ${unknown.join(', ')} not found in context.draftOrders`);
+      throw new RequestValidationError(
+        `context.selections: ${unknown.join(', ')} not found in context.draftOrders`,
+      );
     }
   }
   return {

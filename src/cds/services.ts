@@ -18,7 +18,8 @@ export interface CdsServiceDefinition {
   prefetch: Record<string, string>;
 }
 
-const flatten = (lists: Record<string, readonly CodeEntry[]>): CodeEntry[] => Object.values(lists).flat();
+const flatten = (lists: Record<string, readonly CodeEntry[]>): CodeEntry[] =>
+  Object.values(lists).flat();
 
 /** `|` is URL-encoded in templates (HAPI and others require it); `,` separates alternatives. */
 const tokens = (lists: Record<string, readonly CodeEntry[]>): string =>

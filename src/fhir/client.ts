@@ -4,7 +4,7 @@
  * follows `next` links as the server gives them, up to a bound. Errors carry no
  * URL, query or token: they end up in responses and logs.
  */
-import type { Bundle, BundleEntry, FhirResource, OperationOutcome } from 'fhir/r4';
+import type { Bundle, BundleEntry, FhirResource } from 'fhir/r4';
 
 export interface FhirClientOptions {
   baseUrl: string;
@@ -15,7 +15,8 @@ export interface FhirClientOptions {
   fetch?: typeof fetch;
 }
 
-export type FhirFailure = 'timeout' | 'network' | 'http-status' | 'invalid-body' | 'too-large' | 'too-many-pages';
+export type FhirFailure =
+  'timeout' | 'network' | 'http-status' | 'invalid-body' | 'too-large' | 'too-many-pages';
 
 export class FhirRequestError extends Error {
   constructor(
@@ -46,7 +47,10 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
     if (/^https?:\/\//i.test(query)) {
       // Only follow links on the same server: a `next` link elsewhere must not receive the token.
       if (new URL(query).origin !== origin) {
-        throw new FhirRequestError('invalid-body', 'the FHIR server returned a paging link to another host');
+        throw new FhirRequestError(
+          'invalid-body',
+          'the FHIR server returned a paging link to another host',
+        );
       }
       return query;
     }
@@ -58,18 +62,27 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
     if (options.accessToken) headers.Authorization = `Bearer ${options.accessToken}`;
     let response: Response;
     try {
-      response = await doFetch(resolve(query), { headers, signal: signal ?? AbortSignal.timeout(options.timeoutMs) });
+      response = await doFetch(resolve(query), {
+        headers,
+        signal: signal ?? AbortSignal.timeout(options.timeoutMs),
+      });
     } catch (error) {
       if (error instanceof FhirRequestError) throw error;
       if (isAbort(error)) {
-        throw new FhirRequestError('timeout', `the FHIR server did not answer within ${options.timeoutMs} ms`);
+        throw new FhirRequestError(
+          'timeout',
+          `the FHIR server did not answer within ${options.timeoutMs} ms`,
+        );
       }
       throw new FhirRequestError('network', 'the FHIR server could not be reached');
     }
     const length = Number(response.headers.get('content-length') ?? '0');
     if (length > options.maxResponseBytes) {
       await response.body?.cancel();
-      throw new FhirRequestError('too-large', `the FHIR server's response exceeded ${options.maxResponseBytes} bytes`);
+      throw new FhirRequestError(
+        'too-large',
+        `the FHIR server's response exceeded ${options.maxResponseBytes} bytes`,
+      );
     }
     let text: string;
     try {
@@ -77,21 +90,34 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
     } catch (error) {
       if (error instanceof FhirRequestError) throw error;
       if (isAbort(error)) {
-        throw new FhirRequestError('timeout', `the FHIR server did not answer within ${options.timeoutMs} ms`);
+        throw new FhirRequestError(
+          'timeout',
+          `the FHIR server did not answer within ${options.timeoutMs} ms`,
+        );
       }
       throw new FhirRequestError('network', 'the FHIR server closed the connection');
     }
     if (!response.ok) {
-      throw new FhirRequestError('http-status', `the FHIR server answered HTTP ${response.status}`, response.status);
+      throw new FhirRequestError(
+        'http-status',
+        `the FHIR server answered HTTP ${response.status}`,
+        response.status,
+      );
     }
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      throw new FhirRequestError('invalid-body', 'the FHIR server returned a body that is not JSON');
+      throw new FhirRequestError(
+        'invalid-body',
+        'the FHIR server returned a body that is not JSON',
+      );
     }
     if (!isResource(body)) {
-      throw new FhirRequestError('invalid-body', 'the FHIR server returned JSON that is not a FHIR resource');
+      throw new FhirRequestError(
+        'invalid-body',
+        'the FHIR server returned JSON that is not a FHIR resource',
+      );
     }
     return body;
   };
@@ -102,7 +128,10 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
     let pages = 1;
     for (let next = nextLink(page); next; next = nextLink(page)) {
       if (pages >= options.maxPages) {
-        throw new FhirRequestError('too-many-pages', `the search has more than ${options.maxPages} pages`);
+        throw new FhirRequestError(
+          'too-many-pages',
+          `the search has more than ${options.maxPages} pages`,
+        );
       }
       const resource = await get(next, signal);
       if (resource.resourceType !== 'Bundle') {
@@ -113,7 +142,12 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
       entries.push(...(page.entry ?? []));
     }
     // One Bundle with every page's entries; the paging links are spent.
-    return { resourceType: 'Bundle', type: first.type, total: first.total ?? entries.length, entry: entries };
+    return {
+      resourceType: 'Bundle',
+      type: first.type,
+      total: first.total ?? entries.length,
+      entry: entries,
+    };
   };
 
   return {
@@ -122,7 +156,12 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
       const signal = AbortSignal.timeout(options.timeoutMs);
       const first = await get(query, signal);
       if (first.resourceType !== 'Bundle') {
-        if (first.resourceType === 'OperationOutcome') throw outcomeError(first);
+        if (first.resourceType === 'OperationOutcome') {
+          throw new FhirRequestError(
+            'invalid-body',
+            'the FHIR server returned an OperationOutcome instead of results',
+          );
+        }
         throw new FhirRequestError('invalid-body', 'a search did not return a Bundle');
       }
       return followNext(first, signal);
@@ -137,12 +176,12 @@ export function nextLink(bundle: Bundle): string | undefined {
   return bundle.link?.find((link) => link.relation === 'next')?.url;
 }
 
-function outcomeError(_outcome: OperationOutcome): FhirRequestError {
-  return new FhirRequestError('invalid-body', 'the FHIR server returned an OperationOutcome instead of results');
-}
-
 function isResource(value: unknown): value is FhirResource {
-  return typeof value === 'object' && value !== null && typeof (value as { resourceType?: unknown }).resourceType === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { resourceType?: unknown }).resourceType === 'string'
+  );
 }
 
 function isAbort(error: unknown): boolean {
@@ -160,7 +199,10 @@ async function readLimited(response: Response, maxBytes: number): Promise<string
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel();
-      throw new FhirRequestError('too-large', `the FHIR server's response exceeded ${maxBytes} bytes`);
+      throw new FhirRequestError(
+        'too-large',
+        `the FHIR server's response exceeded ${maxBytes} bytes`,
+      );
     }
     chunks.push(value);
   }

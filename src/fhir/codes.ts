@@ -76,7 +76,9 @@ export interface Classifier<K extends string> {
 }
 
 /** Compile several code lists into one classifier (exact codes in one map; hierarchies checked after). */
-export function compileClassifier<K extends string>(lists: Record<K, readonly CodeEntry[]>): Classifier<K> {
+export function compileClassifier<K extends string>(
+  lists: Record<K, readonly CodeEntry[]>,
+): Classifier<K> {
   const sets = compileCodeSets(lists);
   const keys = Object.keys(lists) as K[];
   const exact = new Map<string, K>();
@@ -93,7 +95,9 @@ export function compileClassifier<K extends string>(lists: Record<K, readonly Co
     classify(concept) {
       for (const coding of concept?.coding ?? []) {
         if (!coding.system || !coding.code) continue;
-        const key = exact.get(`${coding.system}|${normaliseCode(coding.system, coding.code.trim())}`);
+        const key = exact.get(
+          `${coding.system}|${normaliseCode(coding.system, coding.code.trim())}`,
+        );
         if (key !== undefined) return { key, coding };
       }
       for (const key of hierarchical) {

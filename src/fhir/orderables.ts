@@ -11,19 +11,28 @@ export const ORDERABLE_LABS = {
   creatinine: { code: '14682-9', display: 'Creatinine [Moles/volume] in Serum or Plasma' },
   albumin: { code: '1751-7', display: 'Albumin [Mass/volume] in Serum or Plasma' },
   calciumTotal: { code: '2000-8', display: 'Calcium [Moles/volume] in Serum or Plasma' },
-  vitaminD: { code: '62292-8', display: '25-Hydroxyvitamin D2+D3 [Mass/volume] in Serum or Plasma' },
+  vitaminD: {
+    code: '62292-8',
+    display: '25-Hydroxyvitamin D2+D3 [Mass/volume] in Serum or Plasma',
+  },
 } as const;
 
 export type OrderableLabKey = keyof typeof ORDERABLE_LABS;
 
 /** A draft lab order for the patient, for a card suggestion's `create` action. */
-export function labServiceRequest(lab: OrderableLabKey, patientId: string, reasonText: string): ServiceRequest {
+export function labServiceRequest(
+  lab: OrderableLabKey,
+  patientId: string,
+  reasonText: string,
+): ServiceRequest {
   const { code, display } = ORDERABLE_LABS[lab];
   return {
     resourceType: 'ServiceRequest',
     status: 'draft',
     intent: 'proposal',
-    category: [{ coding: [{ system: SYSTEM.snomed, code: '108252007', display: 'Laboratory procedure' }] }],
+    category: [
+      { coding: [{ system: SYSTEM.snomed, code: '108252007', display: 'Laboratory procedure' }] },
+    ],
     code: { coding: [{ system: SYSTEM.loinc, code, display }] },
     subject: { reference: `Patient/${patientId}` },
     reasonCode: [{ text: reasonText }],

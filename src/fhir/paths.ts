@@ -41,7 +41,8 @@ function startOf(value: unknown): string | undefined {
 
 export const paths = {
   /** Observation.effective[x] (dateTime, instant or Period.start). */
-  effectiveDate: (resource: Resource): string | undefined => startOf(EXPRESSIONS.effective(resource)[0]),
+  effectiveDate: (resource: Resource): string | undefined =>
+    startOf(EXPRESSIONS.effective(resource)[0]),
   valueQuantity: (resource: Resource): Quantity | undefined =>
     EXPRESSIONS.valueQuantity(resource)[0] as Quantity | undefined,
   /** Condition.onset[x] as a date when it is one (onsetAge / onsetString are not dates). */
@@ -49,7 +50,8 @@ export const paths = {
   recordedDate: (resource: Resource): string | undefined =>
     startOf(EXPRESSIONS.recordedDate(resource)[0]),
   /** Procedure.performed[x]. */
-  performedDate: (resource: Resource): string | undefined => startOf(EXPRESSIONS.performed(resource)[0]),
+  performedDate: (resource: Resource): string | undefined =>
+    startOf(EXPRESSIONS.performed(resource)[0]),
   /** ServiceRequest.occurrence[x]. */
   occurrenceDate: (resource: Resource): string | undefined =>
     startOf(EXPRESSIONS.occurrence(resource)[0]),

@@ -41,7 +41,10 @@ export const UNIT_RULES: Readonly<Record<Measure, UnitRule>> = {
   p1np: { canonical: 'ug/L', factors: litre({ 'ug/L': 1, 'ng/mL': 1 }) },
   tsh: { canonical: 'm[IU]/L', factors: litre({ 'm[IU]/L': 1, 'u[IU]/mL': 1 }) },
   ft4: { canonical: 'pmol/L', factors: litre({ 'pmol/L': 1, 'ng/dL': 12.87 }) },
-  pth: { canonical: 'pmol/L', factors: litre({ 'pmol/L': 1, 'pg/mL': 1 / 9.43, 'ng/L': 1 / 9.43 }) },
+  pth: {
+    canonical: 'pmol/L',
+    factors: litre({ 'pmol/L': 1, 'pg/mL': 1 / 9.43, 'ng/L': 1 / 9.43 }),
+  },
   tScore: { canonical: '{T-score}', factors: { '{T-score}': 1, '1': 1, '{SD}': 1 } },
   frax: { canonical: '%', factors: { '%': 1 } },
 };
@@ -56,7 +59,10 @@ export type NormalisedValue =
  * Convert a Quantity to the measure's canonical unit. A T-score may come without a
  * unit (codes.md: "T-score unit is {T-score} or none").
  */
-export function normaliseQuantity(measure: Measure, quantity: Quantity | undefined): NormalisedValue {
+export function normaliseQuantity(
+  measure: Measure,
+  quantity: Quantity | undefined,
+): NormalisedValue {
   if (quantity?.value === undefined || !Number.isFinite(quantity.value)) {
     return { ok: false, reason: 'no-value' };
   }

@@ -57,7 +57,8 @@ export const RULES = {
     citations: [
       {
         seed: '000',
-        quote: 'Lav verdi: antiresorptiv behandling senker kalsiumnivå, kalsium må normaliseres før oppstart.',
+        quote:
+          'Lav verdi: antiresorptiv behandling senker kalsiumnivå, kalsium må normaliseres før oppstart.',
       },
     ],
   },
@@ -69,7 +70,10 @@ export const RULES = {
         quote:
           'Høy verdi: må avklares og evt henvises endokrinolog. Kontroller PTH. Høy PTH, vurder primær paratyreoidisme. Lav PTH, vurder cancer/ sarkoidose.',
       },
-      { seed: '000', quote: 'Kontraindisert ved hypERkalsemi eller kjent primær hyperparathyroidisme.' },
+      {
+        seed: '000',
+        quote: 'Kontraindisert ved hypERkalsemi eller kjent primær hyperparathyroidisme.',
+      },
     ],
   },
   R8: {
@@ -85,7 +89,9 @@ export const RULES = {
   },
   R9: {
     codes: ['hyperthyroidism-suspected'],
-    citations: [{ seed: '000', quote: 'TSH, FT4: For å utelukke hypertyreose som årsak til osteoporose' }],
+    citations: [
+      { seed: '000', quote: 'TSH, FT4: For å utelukke hypertyreose som årsak til osteoporose' },
+    ],
   },
   R10: {
     codes: ['renal-impairment'],
@@ -93,7 +99,8 @@ export const RULES = {
       { seed: '000', quote: 'Kreatinin: Obs. Aclasta kontraindisert ved eGFR < 35 ml/min' },
       {
         seed: '000',
-        quote: 'Ved eGFR < 35 bør ikke mer enn 500 mg kalsium gis som tablett (inntak per kost, uproblematisk).',
+        quote:
+          'Ved eGFR < 35 bør ikke mer enn 500 mg kalsium gis som tablett (inntak per kost, uproblematisk).',
       },
     ],
   },
@@ -103,13 +110,19 @@ export const RULES = {
       { seed: '000', quote: 'Kontraindisert ved eGFR < 35 ml/min' },
       {
         seed: '000',
-        quote: 'Lav verdi: antiresorptiv behandling senker kalsiumnivå, kalsium må normaliseres før oppstart.',
+        quote:
+          'Lav verdi: antiresorptiv behandling senker kalsiumnivå, kalsium må normaliseres før oppstart.',
       },
     ],
   },
   R13: {
     codes: ['contraindication-calcium'],
-    citations: [{ seed: '000', quote: 'Kontraindisert ved hypERkalsemi eller kjent primær hyperparathyroidisme.' }],
+    citations: [
+      {
+        seed: '000',
+        quote: 'Kontraindisert ved hypERkalsemi eller kjent primær hyperparathyroidisme.',
+      },
+    ],
   },
 } as const satisfies Record<string, RuleDefinition>;
 

@@ -27,9 +27,15 @@ export const guidelineConfigSchema = z
     orders: z.object({ recentLabDays: z.number().int().positive() }).strict(),
   })
   .strict()
-  .refine((c) => c.calcium.lowBelow < c.calcium.highAbove, 'calcium.lowBelow must be below calcium.highAbove')
+  .refine(
+    (c) => c.calcium.lowBelow < c.calcium.highAbove,
+    'calcium.lowBelow must be below calcium.highAbove',
+  )
   .refine((c) => c.pth.lowBelow < c.pth.highAbove, 'pth.lowBelow must be below pth.highAbove')
-  .refine((c) => c.vitaminD.targetLow <= c.vitaminD.targetHigh, 'vitaminD.targetLow must not exceed targetHigh');
+  .refine(
+    (c) => c.vitaminD.targetLow <= c.vitaminD.targetHigh,
+    'vitaminD.targetLow must not exceed targetHigh',
+  );
 
 export type GuidelineConfig = z.infer<typeof guidelineConfigSchema>;
 
@@ -64,7 +70,10 @@ export const CONFIG_SOURCES: Record<string, Citation> = {
   'calcium.albuminReferenceGPerL': CORRECTED_CA,
   'calcium.albuminFactor': CORRECTED_CA,
   'calcium.pairingWindowDays': CORRECTED_CA,
-  'vitaminD.lowBelow': { seed: '000', quote: '25 OH vit D >50 tilstrebes før oppstart antiresorptiv behandling.' },
+  'vitaminD.lowBelow': {
+    seed: '000',
+    quote: '25 OH vit D >50 tilstrebes før oppstart antiresorptiv behandling.',
+  },
   'vitaminD.targetLow': { seed: '000', quote: 'Optimalt vitamin D nivå er 75-100 nmol/L.' },
   'vitaminD.targetHigh': { seed: '000', quote: 'Optimalt vitamin D nivå er 75-100 nmol/L.' },
   'thyroid.tshLowBelow': THYROID_PTH,
@@ -86,12 +95,16 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
 
 /** Defaults overlaid with a site's overrides, validated (throws a ZodError naming the bad value). */
 export function resolveGuidelineConfig(overrides: unknown = {}): GuidelineConfig {
-  const merged = deepMerge(DEFAULT_GUIDELINE_CONFIG, (overrides ?? {}) as DeepPartial<GuidelineConfig>);
+  const merged = deepMerge(
+    DEFAULT_GUIDELINE_CONFIG,
+    (overrides ?? {}) as DeepPartial<GuidelineConfig>,
+  );
   return guidelineConfigSchema.parse(merged);
 }
 
 function deepMerge<T>(base: T, patch: unknown): T {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return (patch ?? base) as T;
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
+    return (patch ?? base) as T;
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [key, value] of Object.entries(patch)) {
     const current = out[key];

@@ -16,7 +16,11 @@ import { orderFindings } from './rules/orders';
 
 export type HookKind = 'patient-view' | 'order';
 
-type PatientRule = (snapshot: PatientSnapshot, config: GuidelineConfig, now: Date) => Finding | undefined;
+type PatientRule = (
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+) => Finding | undefined;
 
 const PATIENT_VIEW_RULES: readonly PatientRule[] = [
   hypocalcaemia,
@@ -28,7 +32,12 @@ const PATIENT_VIEW_RULES: readonly PatientRule[] = [
 
 const SEVERITY = { critical: 0, warning: 1, info: 2 } as const;
 
-export function evaluate(hook: HookKind, snapshot: PatientSnapshot, now: Date, config: GuidelineConfig): Finding[] {
+export function evaluate(
+  hook: HookKind,
+  snapshot: PatientSnapshot,
+  now: Date,
+  config: GuidelineConfig,
+): Finding[] {
   const findings =
     hook === 'patient-view'
       ? PATIENT_VIEW_RULES.flatMap((rule) => rule(snapshot, config, now) ?? [])
@@ -36,7 +45,8 @@ export function evaluate(hook: HookKind, snapshot: PatientSnapshot, now: Date, c
   const byCode = new Map<string, Finding>();
   for (const finding of findings) {
     const kept = byCode.get(finding.code);
-    if (!kept || SEVERITY[finding.indicator] < SEVERITY[kept.indicator]) byCode.set(finding.code, finding);
+    if (!kept || SEVERITY[finding.indicator] < SEVERITY[kept.indicator])
+      byCode.set(finding.code, finding);
   }
   return [...byCode.values()].sort((a, b) => SEVERITY[a.indicator] - SEVERITY[b.indicator]);
 }

@@ -41,8 +41,7 @@ export interface Evidence {
 
 /** A suggestion the card offers; rendered into CDS Hooks actions by src/cards. */
 export type SuggestionSpec =
-  | { kind: 'remove-draft'; draft: string }
-  | { kind: 'order-labs'; labs: readonly OrderableLab[] };
+  { kind: 'remove-draft'; draft: string } | { kind: 'order-labs'; labs: readonly OrderableLab[] };
 
 export type OrderableLab = OrderableLabKey;
 

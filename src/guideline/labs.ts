@@ -17,7 +17,10 @@ export interface Judgement {
 }
 
 /** Is the result certainly below `limit`? undefined when a comparator leaves it open. */
-export function isBelow(result: Pick<LabResult, 'value' | 'comparator'>, limit: number): boolean | undefined {
+export function isBelow(
+  result: Pick<LabResult, 'value' | 'comparator'>,
+  limit: number,
+): boolean | undefined {
   switch (result.comparator) {
     case '<':
       return result.value <= limit ? true : undefined;
@@ -33,7 +36,10 @@ export function isBelow(result: Pick<LabResult, 'value' | 'comparator'>, limit: 
 }
 
 /** Is the result certainly above `limit`? */
-export function isAbove(result: Pick<LabResult, 'value' | 'comparator'>, limit: number): boolean | undefined {
+export function isAbove(
+  result: Pick<LabResult, 'value' | 'comparator'>,
+  limit: number,
+): boolean | undefined {
   switch (result.comparator) {
     case '>':
       return result.value >= limit ? true : undefined;
@@ -86,11 +92,15 @@ export interface CorrectedCalcium {
  * closest in time within the pairing window; without such an albumin it is used
  * uncorrected and says so.
  */
-export function correctedCalcium(snapshot: PatientSnapshot, config: GuidelineConfig): CorrectedCalcium | undefined {
+export function correctedCalcium(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+): CorrectedCalcium | undefined {
   const limits = { low: config.calcium.lowBelow, high: config.calcium.highAbove };
   const reported = snapshot.labs.calciumCorrected[0];
   const total = snapshot.labs.calciumTotal[0];
-  const totalIsNewer = total !== undefined && (reported === undefined || total.time - reported.time >= DAY_MS);
+  const totalIsNewer =
+    total !== undefined && (reported === undefined || total.time - reported.time >= DAY_MS);
 
   if (!totalIsNewer) {
     if (!reported) return undefined;
@@ -104,7 +114,11 @@ export function correctedCalcium(snapshot: PatientSnapshot, config: GuidelineCon
     };
   }
 
-  const albumin = nearestWithin(snapshot.labs.albumin, total.time, config.calcium.pairingWindowDays * DAY_MS);
+  const albumin = nearestWithin(
+    snapshot.labs.albumin,
+    total.time,
+    config.calcium.pairingWindowDays * DAY_MS,
+  );
   if (!albumin || albumin.comparator || total.comparator) {
     const judgement = judge(total, limits);
     return {
@@ -116,9 +130,15 @@ export function correctedCalcium(snapshot: PatientSnapshot, config: GuidelineCon
       evidence: [labEvidence('calciumTotal', total, ['not-albumin-corrected', judgement.basis])],
     };
   }
-  const value = round(total.value + config.calcium.albuminFactor * (config.calcium.albuminReferenceGPerL - albumin.value), 2);
+  const value = round(
+    total.value +
+      config.calcium.albuminFactor * (config.calcium.albuminReferenceGPerL - albumin.value),
+    2,
+  );
   // The total calcium's flag judged the uncorrected value, so only its range carries over.
-  const judgement = judge({ value, referenceRange: total.referenceRange }, limits, { useFlag: false });
+  const judgement = judge({ value, referenceRange: total.referenceRange }, limits, {
+    useFlag: false,
+  });
   return {
     value,
     date: total.date,
@@ -126,14 +146,24 @@ export function correctedCalcium(snapshot: PatientSnapshot, config: GuidelineCon
     judgement,
     basis: 'computed-from-albumin',
     evidence: [
-      { item: 'calciumCorrected', value, unit: 'mmol/L', date: total.date, notes: ['computed-from-albumin', judgement.basis] },
+      {
+        item: 'calciumCorrected',
+        value,
+        unit: 'mmol/L',
+        date: total.date,
+        notes: ['computed-from-albumin', judgement.basis],
+      },
       labEvidence('calciumTotal', total),
       labEvidence('albumin', albumin),
     ],
   };
 }
 
-function nearestWithin(results: readonly LabResult[], time: number, windowMs: number): LabResult | undefined {
+function nearestWithin(
+  results: readonly LabResult[],
+  time: number,
+  windowMs: number,
+): LabResult | undefined {
   let best: LabResult | undefined;
   for (const result of results) {
     const distance = Math.abs(result.time - time);
@@ -142,7 +172,11 @@ function nearestWithin(results: readonly LabResult[], time: number, windowMs: nu
   return best;
 }
 
-export function labEvidence(item: Evidence['item'], result: LabResult, notes?: EvidenceNote[]): Evidence {
+export function labEvidence(
+  item: Evidence['item'],
+  result: LabResult,
+  notes?: EvidenceNote[],
+): Evidence {
   return {
     item,
     value: result.value,

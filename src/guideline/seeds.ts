@@ -2,12 +2,14 @@
 export const SEEDS = {
   '000': {
     file: '000_0a992cbb61ea7e90.txt',
-    title: 'Helse Stavanger: Rutine for oppfølging av pasienter med osteoporose eller osteopeni med høy bruddrisiko',
+    title:
+      'Helse Stavanger: Rutine for oppfølging av pasienter med osteoporose eller osteopeni med høy bruddrisiko',
     url: 'https://helse-stavanger.no/avdelinger/klinikk-a/ortopedisk-avdeling/osteoporosepoliklinikk',
   },
   '001': {
     file: '001_ae6e9811a9e5e59f.txt',
-    title: 'Osteoporosepoliklinikken (revmatologi): indikasjoner, tilvisingar, diverse problemstillingar',
+    title:
+      'Osteoporosepoliklinikken (revmatologi): indikasjoner, tilvisingar, diverse problemstillingar',
     url: 'https://legeforeningen.no/Fagmed/Norsk-revmatologisk-forening/Fagradets-innstillinger/Ferdige-norske-prosedyrer/',
   },
   '002': {
@@ -31,5 +33,4 @@ export type SeedId = keyof typeof SEEDS;
 
 /** A guideline sentence (quoted in the seed's language) or a documented default of rules.md. */
 export type Citation =
-  | { seed: SeedId; quote: string }
-  | { decision: string; seed?: SeedId; quote?: string };
+  { seed: SeedId; quote: string } | { decision: string; seed?: SeedId; quote?: string };

@@ -43,7 +43,13 @@ type CdsResponse = components['schemas']['CdsResponse'];
 
 /** The discovery document never changes while the service runs. */
 const DISCOVERY: components['schemas']['CdsServiceList'] = {
-  services: SERVICES.map(({ id, hook, title, description, prefetch }) => ({ id, hook, title, description, prefetch })),
+  services: SERVICES.map(({ id, hook, title, description, prefetch }) => ({
+    id,
+    hook,
+    title,
+    description,
+    prefetch,
+  })),
 };
 
 export function createApp(options: AppOptions): express.Express {
@@ -104,7 +110,9 @@ export function createApp(options: AppOptions): express.Express {
   app
     .route('/healthz')
     .get((_req, res) => {
-      res.status(lifecycle.state === 'ready' ? 200 : 503).json({ status: lifecycle.state === 'ready' ? 'ok' : lifecycle.state });
+      res
+        .status(lifecycle.state === 'ready' ? 200 : 503)
+        .json({ status: lifecycle.state === 'ready' ? 'ok' : lifecycle.state });
     })
     .all(methodNotAllowed('GET'));
 
@@ -140,6 +148,20 @@ export function createApp(options: AppOptions): express.Express {
     })
     .all(knownService, methodNotAllowed('POST'));
 
+  // Feedback is stored from issue #5 on; until then the endpoint says so instead of a bare 404.
+  app
+    .route('/cds-services/:id/feedback')
+    .post(knownService, (_req, _res, next) => {
+      next(
+        new HttpError(
+          501,
+          'not-supported',
+          'this version of the service does not record feedback yet',
+        ),
+      );
+    })
+    .all(knownService, methodNotAllowed('POST'));
+
   app.use((_req, _res, next) => {
     next(new HttpError(404, 'not-found', 'no such endpoint'));
   });
@@ -159,7 +181,13 @@ export function createApp(options: AppOptions): express.Express {
 
 function knownService(req: Request, _res: Response, next: NextFunction): void {
   if (!findService(String(req.params.id))) {
-    next(new HttpError(404, 'not-found', 'unknown service: see GET /cds-services for the services offered'));
+    next(
+      new HttpError(
+        404,
+        'not-found',
+        'unknown service: see GET /cds-services for the services offered',
+      ),
+    );
     return;
   }
   next();
@@ -168,6 +196,12 @@ function knownService(req: Request, _res: Response, next: NextFunction): void {
 function methodNotAllowed(allowed: string) {
   return (req: Request, res: Response, next: NextFunction): void => {
     res.setHeader('Allow', `${allowed}, OPTIONS`);
-    next(new HttpError(405, 'not-supported', `method ${req.method} is not allowed here; use ${allowed}`));
+    next(
+      new HttpError(
+        405,
+        'not-supported',
+        `method ${req.method} is not allowed here; use ${allowed}`,
+      ),
+    );
   };
 }

@@ -27,12 +27,36 @@ export interface MappedError {
 
 /** body-parser's error types (express.json). Their messages can quote the body, so they are replaced. */
 const BODY_PARSER_ERRORS: Record<string, { status: number; code: string; message: string }> = {
-  'entity.parse.failed': { status: 400, code: 'structure', message: 'the request body is not valid JSON' },
-  'entity.too.large': { status: 413, code: 'too-costly', message: 'the request body is larger than the limit' },
-  'encoding.unsupported': { status: 415, code: 'not-supported', message: 'the request body encoding is not supported' },
-  'charset.unsupported': { status: 415, code: 'not-supported', message: 'the request body charset must be utf-8' },
-  'request.aborted': { status: 400, code: 'incomplete', message: 'the request body was not received completely' },
-  'request.size.invalid': { status: 400, code: 'incomplete', message: 'the request body does not match its Content-Length' },
+  'entity.parse.failed': {
+    status: 400,
+    code: 'structure',
+    message: 'the request body is not valid JSON',
+  },
+  'entity.too.large': {
+    status: 413,
+    code: 'too-costly',
+    message: 'the request body is larger than the limit',
+  },
+  'encoding.unsupported': {
+    status: 415,
+    code: 'not-supported',
+    message: 'the request body encoding is not supported',
+  },
+  'charset.unsupported': {
+    status: 415,
+    code: 'not-supported',
+    message: 'the request body charset must be utf-8',
+  },
+  'request.aborted': {
+    status: 400,
+    code: 'incomplete',
+    message: 'the request body was not received completely',
+  },
+  'request.size.invalid': {
+    status: 400,
+    code: 'incomplete',
+    message: 'the request body does not match its Content-Length',
+  },
 };
 
 export function mapError(error: unknown): MappedError {
@@ -41,7 +65,8 @@ export function mapError(error: unknown): MappedError {
     return outcome(400, 'invalid', error.message);
   }
   if (error instanceof DataUnavailableError) return outcome(412, 'incomplete', error.message);
-  const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
+  const type =
+    typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
   if (typeof type === 'string' && BODY_PARSER_ERRORS[type]) {
     const known = BODY_PARSER_ERRORS[type];
     return outcome(known.status, known.code, known.message);
@@ -53,7 +78,10 @@ export function mapError(error: unknown): MappedError {
 function outcome(status: number, code: string, message: string): MappedError {
   return {
     status,
-    body: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: code as 'invalid', diagnostics: message }] },
+    body: {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: code as 'invalid', diagnostics: message }],
+    },
     logMessage: message,
   };
 }

@@ -13,7 +13,13 @@ import type {
   Patient,
   Quantity,
 } from 'fhir/r4';
-import { ANALYTES, CONDITION_CODES, LAB_CODES, MEDICATION_CODES, type Analyte } from '../fhir/code-lists';
+import {
+  ANALYTES,
+  CONDITION_CODES,
+  LAB_CODES,
+  MEDICATION_CODES,
+  type Analyte,
+} from '../fhir/code-lists';
 import { compileClassifier } from '../fhir/codes';
 import { paths } from '../fhir/paths';
 import { SYSTEM } from '../fhir/systems';
@@ -58,10 +64,9 @@ export interface SnapshotInput {
 
 export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
   const { patientId, now } = input;
-  const labs = Object.fromEntries(ANALYTES.map((analyte) => [analyte, [] as LabResult[]])) as Record<
-    Analyte,
-    LabResult[]
-  >;
+  const labs = Object.fromEntries(
+    ANALYTES.map((analyte) => [analyte, [] as LabResult[]]),
+  ) as Record<Analyte, LabResult[]>;
   const unusable: UnusableObservation[] = [];
   const diagnoses: Diagnosis[] = [];
   const medications = new Map<string, Medication>();
@@ -185,7 +190,11 @@ const INTERPRETATION: Record<string, Interpretation> = {
 function interpretationOf(observation: Observation): Interpretation | undefined {
   for (const concept of observation.interpretation ?? []) {
     for (const coding of concept.coding ?? []) {
-      if (coding.system === SYSTEM.observationInterpretation && coding.code && INTERPRETATION[coding.code]) {
+      if (
+        coding.system === SYSTEM.observationInterpretation &&
+        coding.code &&
+        INTERPRETATION[coding.code]
+      ) {
         return INTERPRETATION[coding.code];
       }
     }
@@ -198,7 +207,8 @@ function codeOf(coding: Coding): string {
 }
 
 function readCondition(condition: Condition): Diagnosis | undefined {
-  if (hasStatus(condition.verificationStatus?.coding, EXCLUDED_VERIFICATION_STATUS)) return undefined;
+  if (hasStatus(condition.verificationStatus?.coding, EXCLUDED_VERIFICATION_STATUS))
+    return undefined;
   // A condition without clinicalStatus is taken as current: unknown is not "resolved".
   if (hasStatus(condition.clinicalStatus?.coding, INACTIVE_CLINICAL_STATUS)) return undefined;
   const match = DIAGNOSIS_CLASSIFIER.classify(condition.code);
@@ -216,7 +226,10 @@ function hasStatus(codings: Coding[] | undefined, statuses: Set<string>): boolea
   return (codings ?? []).some((coding) => coding.code !== undefined && statuses.has(coding.code));
 }
 
-function readDrafts(input: SnapshotInput, medications: Map<string, Medication>): DraftMedicationOrder[] {
+function readDrafts(
+  input: SnapshotInput,
+  medications: Map<string, Medication>,
+): DraftMedicationOrder[] {
   const selected = input.selections ? new Set(input.selections) : undefined;
   const drafts: DraftMedicationOrder[] = [];
   for (const resource of input.draftOrders ?? []) {

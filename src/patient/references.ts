@@ -16,7 +16,11 @@ export function patientIdOf(reference: Reference | undefined): string | undefine
 export function belongsTo(resource: FhirResource, patientId: string): boolean {
   if (resource.resourceType === 'Patient') return resource.id === patientId;
   const subject =
-    'subject' in resource ? (resource.subject as Reference | undefined) : 'patient' in resource ? (resource.patient as Reference | undefined) : undefined;
+    'subject' in resource
+      ? (resource.subject as Reference | undefined)
+      : 'patient' in resource
+        ? (resource.patient as Reference | undefined)
+        : undefined;
   return patientIdOf(subject) === patientId;
 }
 

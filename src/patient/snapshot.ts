@@ -27,7 +27,8 @@ export interface LabResult {
   interpretation?: Interpretation;
 }
 
-export type UnusableReason = 'no-value' | 'unit-not-ucum' | 'unit-unknown' | 'no-date' | 'future-date';
+export type UnusableReason =
+  'no-value' | 'unit-not-ucum' | 'unit-unknown' | 'no-date' | 'future-date';
 
 /** An observation of a known measure that could not be used: reported, never guessed. */
 export interface UnusableObservation {

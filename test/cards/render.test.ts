@@ -2,7 +2,11 @@
 import type { Finding } from '../../src/guideline/finding';
 import { renderCard, renderCards } from '../../src/cards/render';
 import { LANGUAGES, textsFor, type Language } from '../../src/cards/texts';
-import { RECOMMENDATION_SYSTEM, RULES, type RecommendationCode } from '../../src/guideline/catalogue';
+import {
+  RECOMMENDATION_SYSTEM,
+  RULES,
+  type RecommendationCode,
+} from '../../src/guideline/catalogue';
 import type { components } from '../../src/http/generated/openapi';
 import { condition, daysAgo, DRUGS, icd10, labs, medicationRequest } from '../helpers/fhir';
 import { orderTime, patientView } from '../rules/evaluate';
@@ -19,13 +23,26 @@ function allFindings(): Finding[] {
   const aln = medicationRequest(DRUGS.alendronate, { id: 'aln', text: 'Alendronat' });
   const calcium = medicationRequest(DRUGS.calciumVitaminD, { id: 'ca', text: 'Calcigran Forte' });
   return [
-    ...patientView([labs.calcium(2.0, day), labs.vitaminD(30, day), labs.tsh(0.1, day), labs.ft4(30, day), labs.egfr(30, day)]),
+    ...patientView([
+      labs.calcium(2.0, day),
+      labs.vitaminD(30, day),
+      labs.tsh(0.1, day),
+      labs.ft4(30, day),
+      labs.egfr(30, day),
+    ]),
     ...patientView([labs.calcium(2.7, day), labs.albumin(40, day), labs.pth(9, day)]),
     ...patientView([labs.calcium(2.7, day), labs.albumin(40, day), labs.pth(1, day)]),
     ...patientView([labs.calcium(2.7, day), labs.albumin(40, day), labs.pth(4, day)]),
-    ...patientView([labs.calcium(2.7, day), labs.albumin(40, day), labs.pth(9, day, { comparator: '<' })]),
+    ...patientView([
+      labs.calcium(2.7, day),
+      labs.albumin(40, day),
+      labs.pth(9, day, { comparator: '<' }),
+    ]),
     ...patientView([condition(icd10('E21.0')), condition(icd10('E83.5'))]),
-    ...orderTime([labs.calcium(2.0, day), labs.albumin(41.3, day), labs.vitaminD(30, day), labs.egfr(20, day)], [za, aln]),
+    ...orderTime(
+      [labs.calcium(2.0, day), labs.albumin(41.3, day), labs.vitaminD(30, day), labs.egfr(20, day)],
+      [za, aln],
+    ),
     ...orderTime([labs.calcium(2.6, day), labs.albumin(41.3, day)], [aln, calcium]),
     ...orderTime([], [za]),
   ];
@@ -40,21 +57,28 @@ describe('card texts (cards/*.json)', () => {
     expect([...produced].sort()).toEqual([...implemented].sort());
   });
 
-  test.each(LANGUAGES)('every produced code and reason renders in %s, with every placeholder filled', (language) => {
-    for (const finding of findings) {
-      const card = render(finding, language);
-      expect(card.summary.length).toBeLessThan(140);
-      expect(card.summary).not.toMatch(/\{[A-Za-z]+\}/);
-      expect(card.detail).not.toMatch(/\{[A-Za-z]+\}/);
-    }
-  });
+  test.each(LANGUAGES)(
+    'every produced code and reason renders in %s, with every placeholder filled',
+    (language) => {
+      for (const finding of findings) {
+        const card = render(finding, language);
+        expect(card.summary.length).toBeLessThan(140);
+        expect(card.summary).not.toMatch(/\{[A-Za-z]+\}/);
+        expect(card.detail).not.toMatch(/\{[A-Za-z]+\}/);
+      }
+    },
+  );
 
   test('Norwegian and English files define the same codes, reasons and summaries', () => {
     const [nb, en] = [textsFor('nb'), textsFor('en')];
     expect(Object.keys(nb.codes).sort()).toEqual(Object.keys(en.codes).sort());
     for (const code of Object.keys(nb.codes) as RecommendationCode[]) {
-      expect(Object.keys(nb.codes[code]?.reasons ?? {}).sort()).toEqual(Object.keys(en.codes[code]?.reasons ?? {}).sort());
-      expect(Object.keys(nb.codes[code]?.summary ?? {}).sort()).toEqual(Object.keys(en.codes[code]?.summary ?? {}).sort());
+      expect(Object.keys(nb.codes[code]?.reasons ?? {}).sort()).toEqual(
+        Object.keys(en.codes[code]?.reasons ?? {}).sort(),
+      );
+      expect(Object.keys(nb.codes[code]?.summary ?? {}).sort()).toEqual(
+        Object.keys(en.codes[code]?.summary ?? {}).sort(),
+      );
     }
     expect(Object.keys(nb.evidence.items).sort()).toEqual(Object.keys(en.evidence.items).sort());
     expect(Object.keys(nb.evidence.notes).sort()).toEqual(Object.keys(en.evidence.notes).sort());
@@ -62,23 +86,36 @@ describe('card texts (cards/*.json)', () => {
 });
 
 describe('CDS Hooks 2.0 § Card attributes', () => {
-  const [finding] = patientView([labs.calcium(2.2, daysAgo(4), { id: 'ca-1' }), labs.albumin(50, daysAgo(4), { id: 'alb-1' })]);
+  const [finding] = patientView([
+    labs.calcium(2.2, daysAgo(4), { id: 'ca-1' }),
+    labs.albumin(50, daysAgo(4), { id: 'alb-1' }),
+  ]);
 
   test('source.topic carries the recommendation code in the project CodeSystem, in the card language', () => {
     if (!finding) throw new Error('expected a finding');
-    expect(render(finding, 'nb').source.topic).toEqual({ system: RECOMMENDATION_SYSTEM, code: 'hypocalcaemia', display: 'Hypokalsemi' });
+    expect(render(finding, 'nb').source.topic).toEqual({
+      system: RECOMMENDATION_SYSTEM,
+      code: 'hypocalcaemia',
+      display: 'Hypokalsemi',
+    });
     expect(render(finding, 'en').source.topic.display).toBe('Hypocalcaemia');
   });
 
   test('detail shows values with units and dates, their sources, the rule and the seed sentence', () => {
     if (!finding) throw new Error('expected a finding');
     const detail = render(finding, 'en').detail;
-    expect(detail).toContain('| Calcium, albumin-corrected | 2.03 mmol/L (computed: Ca + 0.02 × (41.3 − albumin); judged by the guideline\'s limit) |');
-    expect(detail).toContain(`| Calcium, total | 2.2 mmol/L | ${daysAgo(4).slice(0, 10)} | Observation/ca-1 |`);
+    expect(detail).toContain(
+      "| Calcium, albumin-corrected | 2.03 mmol/L (computed: Ca + 0.02 × (41.3 − albumin); judged by the guideline's limit) |",
+    );
+    expect(detail).toContain(
+      `| Calcium, total | 2.2 mmol/L | ${daysAgo(4).slice(0, 10)} | Observation/ca-1 |`,
+    );
     expect(detail).toContain('| Albumin | 50 g/L |');
     expect(detail).toContain('Rule R6');
     expect(detail).toContain('000_0a992cbb61ea7e90.txt');
-    expect(detail).toContain('«Lav verdi: antiresorptiv behandling senker kalsiumnivå, kalsium må normaliseres før oppstart.»');
+    expect(detail).toContain(
+      '«Lav verdi: antiresorptiv behandling senker kalsiumnivå, kalsium må normaliseres før oppstart.»',
+    );
   });
 
   test('Norwegian cards use a decimal comma', () => {
@@ -87,16 +124,21 @@ describe('CDS Hooks 2.0 § Card attributes', () => {
   });
 
   test('a warning offers override reasons with a display; suggestions come with selectionBehavior', () => {
-    const r11 = orderTime([labs.egfr(20, daysAgo(3))], [medicationRequest(DRUGS.zoledronicAcid, { id: 'za' })]).find(
-      (candidate) => candidate.code === 'contraindication-zoledronic-acid',
-    );
+    const r11 = orderTime(
+      [labs.egfr(20, daysAgo(3))],
+      [medicationRequest(DRUGS.zoledronicAcid, { id: 'za' })],
+    ).find((candidate) => candidate.code === 'contraindication-zoledronic-acid');
     if (!r11) throw new Error('expected R11');
     const card = render(r11);
     expect(card.indicator).toBe('critical');
     expect(card.overrideReasons?.every((reason) => reason.display.length > 0)).toBe(true);
     expect(card.selectionBehavior).toBe('any');
     expect(card.suggestions?.[0]?.actions).toEqual([
-      { type: 'delete', description: expect.stringContaining('Remove'), resourceId: 'MedicationRequest/za' },
+      {
+        type: 'delete',
+        description: expect.stringContaining('Remove'),
+        resourceId: 'MedicationRequest/za',
+      },
     ]);
   });
 
@@ -115,8 +157,13 @@ describe('CDS Hooks 2.0 § Card attributes', () => {
   });
 
   test('text from FHIR data cannot inject markdown', () => {
-    const draft = medicationRequest(DRUGS.zoledronicAcid, { id: 'za', text: 'Aclasta](http://evil.example) | **x**' });
-    const r11 = orderTime([labs.egfr(20, daysAgo(3))], [draft]).find((candidate) => candidate.code === 'contraindication-zoledronic-acid');
+    const draft = medicationRequest(DRUGS.zoledronicAcid, {
+      id: 'za',
+      text: 'Aclasta](http://evil.example) | **x**',
+    });
+    const r11 = orderTime([labs.egfr(20, daysAgo(3))], [draft]).find(
+      (candidate) => candidate.code === 'contraindication-zoledronic-acid',
+    );
     if (!r11) throw new Error('expected R11');
     const card = render(r11);
     expect(card.detail).not.toContain('](http://evil.example)');
@@ -124,7 +171,10 @@ describe('CDS Hooks 2.0 § Card attributes', () => {
   });
 
   test('rendered cards satisfy the OpenAPI Card schema type', () => {
-    const cards: components['schemas']['Card'][] = renderCards(allFindings(), { language: 'nb', patientId: 'pat-1' });
+    const cards: components['schemas']['Card'][] = renderCards(allFindings(), {
+      language: 'nb',
+      patientId: 'pat-1',
+    });
     expect(cards.length).toBeGreaterThan(5);
     for (const card of cards) expect(card.uuid).toMatch(/^[0-9a-f-]{36}$/);
   });

@@ -1,7 +1,11 @@
 /** The rule catalogue cites its seeds truthfully, and every threshold has a source. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_SOURCES, DEFAULT_GUIDELINE_CONFIG, resolveGuidelineConfig } from '../../src/guideline/config';
+import {
+  CONFIG_SOURCES,
+  DEFAULT_GUIDELINE_CONFIG,
+  resolveGuidelineConfig,
+} from '../../src/guideline/config';
 import { RECOMMENDATION_CODES, RULES } from '../../src/guideline/catalogue';
 import { SEEDS, type Citation } from '../../src/guideline/seeds';
 
@@ -10,27 +14,35 @@ const normalise = (text: string) => text.replace(/\s+/g, ' ').trim();
 const seedText = (file: string) => normalise(readFileSync(join(SEED_DIR, file), 'utf8'));
 
 describe('rules.md: every rule cites its seed', () => {
-  test.each(Object.entries(RULES))('%s has at least one citation and a recommendation code', (_id, rule) => {
-    expect(rule.citations.length).toBeGreaterThan(0);
-    for (const code of rule.codes) expect(RECOMMENDATION_CODES).toContain(code);
-  });
+  test.each(Object.entries(RULES))(
+    '%s has at least one citation and a recommendation code',
+    (_id, rule) => {
+      expect(rule.citations.length).toBeGreaterThan(0);
+      for (const code of rule.codes) expect(RECOMMENDATION_CODES).toContain(code);
+    },
+  );
 
   const quoted = Object.entries(RULES).flatMap(([id, rule]) =>
     (rule.citations as readonly Citation[]).flatMap((citation) =>
-      'quote' in citation && citation.quote && citation.seed ? [[id, citation.seed, citation.quote] as const] : [],
+      'quote' in citation && citation.quote && citation.seed
+        ? [[id, citation.seed, citation.quote] as const]
+        : [],
     ),
   );
   test.each(quoted)('%s quotes seed %s word for word: %s', (_id, seed, quote) => {
     const text = seedText(SEEDS[seed].file);
     // "…" marks an omission: each part must stand in the seed.
-    for (const part of quote.split('…').map(normalise).filter(Boolean)) expect(text).toContain(part);
+    for (const part of quote.split('…').map(normalise).filter(Boolean))
+      expect(text).toContain(part);
   });
 });
 
 describe('guideline configuration', () => {
   const leaves = (value: unknown, prefix = ''): string[] =>
     typeof value === 'object' && value !== null
-      ? Object.entries(value).flatMap(([key, child]) => leaves(child, prefix ? `${prefix}.${key}` : key))
+      ? Object.entries(value).flatMap(([key, child]) =>
+          leaves(child, prefix ? `${prefix}.${key}` : key),
+        )
       : [prefix];
 
   test('every threshold and window has a source (seed sentence or rules.md Decision)', () => {
@@ -48,9 +60,14 @@ describe('guideline configuration', () => {
   });
 
   test('a site override is merged and validated', () => {
-    expect(resolveGuidelineConfig({ kidney: { egfrBelow: 30 } }).kidney).toEqual({ egfrBelow: 30, calciumTabletMaxMg: 500 });
+    expect(resolveGuidelineConfig({ kidney: { egfrBelow: 30 } }).kidney).toEqual({
+      egfrBelow: 30,
+      calciumTabletMaxMg: 500,
+    });
     expect(() => resolveGuidelineConfig({ kidney: { egfrBelow: -1 } })).toThrow();
-    expect(() => resolveGuidelineConfig({ calcium: { lowBelow: 2.6 } })).toThrow(/lowBelow must be below/);
+    expect(() => resolveGuidelineConfig({ calcium: { lowBelow: 2.6 } })).toThrow(
+      /lowBelow must be below/,
+    );
     expect(() => resolveGuidelineConfig({ kidney: { egfrBelowTypo: 30 } })).toThrow();
   });
 });

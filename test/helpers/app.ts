@@ -12,7 +12,12 @@ export interface TestApp {
 }
 
 export function testApp(
-  options: { bodyLimitBytes?: number; timeoutMs?: number; maxPages?: number; maxResponseBytes?: number } = {},
+  options: {
+    bodyLimitBytes?: number;
+    timeoutMs?: number;
+    maxPages?: number;
+    maxResponseBytes?: number;
+  } = {},
 ): TestApp {
   const logs: string[] = [];
   const sink = new Writable({

@@ -138,7 +138,9 @@ export function observation(
     ...(options.interpretation
       ? {
           interpretation: [
-            { coding: [{ system: SYSTEM.observationInterpretation, code: options.interpretation }] },
+            {
+              coding: [{ system: SYSTEM.observationInterpretation, code: options.interpretation }],
+            },
           ],
         }
       : {}),
@@ -175,7 +177,13 @@ export const labs = {
 
 export function condition(
   coding: Coding,
-  options: { id?: string; patientId?: string; onset?: string; clinicalStatus?: string; verificationStatus?: string } = {},
+  options: {
+    id?: string;
+    patientId?: string;
+    onset?: string;
+    clinicalStatus?: string;
+    verificationStatus?: string;
+  } = {},
 ): Condition {
   return {
     resourceType: 'Condition',
@@ -184,7 +192,9 @@ export function condition(
       coding: [{ system: SYSTEM.conditionClinical, code: options.clinicalStatus ?? 'active' }],
     },
     verificationStatus: {
-      coding: [{ system: SYSTEM.conditionVerification, code: options.verificationStatus ?? 'confirmed' }],
+      coding: [
+        { system: SYSTEM.conditionVerification, code: options.verificationStatus ?? 'confirmed' },
+      ],
     },
     code: { coding: [coding] },
     subject: { reference: `Patient/${options.patientId ?? PATIENT_ID}` },
@@ -212,7 +222,12 @@ export const DRUGS = {
 
 export function medicationRequest(
   coding: Coding,
-  options: { id?: string; status?: MedicationRequest['status']; patientId?: string; text?: string } = {},
+  options: {
+    id?: string;
+    status?: MedicationRequest['status'];
+    patientId?: string;
+    text?: string;
+  } = {},
 ): MedicationRequest {
   return {
     resourceType: 'MedicationRequest',
@@ -249,10 +264,13 @@ const LAB_LOINC = new Set<string>(
  * templates filled (an empty searchset where the patient has nothing).
  */
 export function prefetchFor(resources: readonly FhirResource[]): Record<string, FhirResource> {
-  const by = (predicate: (resource: FhirResource) => boolean) => searchset(resources.filter(predicate));
+  const by = (predicate: (resource: FhirResource) => boolean) =>
+    searchset(resources.filter(predicate));
   const isLab = (resource: FhirResource) =>
     resource.resourceType === 'Observation' &&
-    (resource.code.coding ?? []).some((coding) => coding.code !== undefined && LAB_LOINC.has(coding.code));
+    (resource.code.coding ?? []).some(
+      (coding) => coding.code !== undefined && LAB_LOINC.has(coding.code),
+    );
   const patientResource = resources.find((resource) => resource.resourceType === 'Patient');
   return {
     ...(patientResource ? { patient: patientResource } : {}),
@@ -261,7 +279,9 @@ export function prefetchFor(resources: readonly FhirResource[]): Record<string, 
     conditions: by((resource) => resource.resourceType === 'Condition'),
     medicationRequests: by((resource) => resource.resourceType === 'MedicationRequest'),
     medicationStatements: by((resource) => resource.resourceType === 'MedicationStatement'),
-    medicationAdministrations: by((resource) => resource.resourceType === 'MedicationAdministration'),
+    medicationAdministrations: by(
+      (resource) => resource.resourceType === 'MedicationAdministration',
+    ),
     procedures: by((resource) => resource.resourceType === 'Procedure'),
   };
 }
@@ -286,9 +306,14 @@ export function hookRequest(
   const context: Record<string, unknown> = { userId: 'Practitioner/prac-1', patientId };
   if (hook !== 'patient-view') {
     const drafts = options.draftOrders ?? [];
-    context.draftOrders = { resourceType: 'Bundle', type: 'collection', entry: drafts.map((resource) => ({ resource })) };
+    context.draftOrders = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: drafts.map((resource) => ({ resource })),
+    };
     if (hook === 'order-select') {
-      context.selections = options.selections ?? drafts.map((draft) => `MedicationRequest/${draft.id}`);
+      context.selections =
+        options.selections ?? drafts.map((draft) => `MedicationRequest/${draft.id}`);
     }
   }
   return {

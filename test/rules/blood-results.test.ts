@@ -17,23 +17,55 @@ describe('R6 · hypocalcaemia — corrected Ca < 2.15 mmol/L (000: "Lav verdi: �
     ['8.7 mg/dL (= 2.17 mmol/L)', [labs.calciumMgDl(8.7, sameDay), neutralAlbumin()], false],
     ['NPU-coded 2.10', [observation(npu('NPU01443'), 2.1, sameDay), neutralAlbumin()], true],
     ['lab-reported corrected (NLK) 2.10', [observation(nlk('NOR15246'), 2.1, sameDay)], true],
-    ['2.10 with albumin 30 g/L (corrected 2.33)', [labs.calcium(2.1, sameDay), labs.albumin(30, sameDay)], false],
-    ['2.20 with albumin 50 g/L (corrected 2.03)', [labs.calcium(2.2, sameDay), labs.albumin(50, sameDay)], true],
-    ['albumin 3.0 g/dL with Ca 2.10 (corrected 2.33)', [labs.calcium(2.1, sameDay), labs.albumin(3.0, sameDay, { unit: 'g/dL' })], false],
+    [
+      '2.10 with albumin 30 g/L (corrected 2.33)',
+      [labs.calcium(2.1, sameDay), labs.albumin(30, sameDay)],
+      false,
+    ],
+    [
+      '2.20 with albumin 50 g/L (corrected 2.03)',
+      [labs.calcium(2.2, sameDay), labs.albumin(50, sameDay)],
+      true,
+    ],
+    [
+      'albumin 3.0 g/dL with Ca 2.10 (corrected 2.33)',
+      [labs.calcium(2.1, sameDay), labs.albumin(3.0, sameDay, { unit: 'g/dL' })],
+      false,
+    ],
     ['no calcium at all', [neutralAlbumin()], false],
   ])('%s', (_label, resources, fires) => {
     expect(codesOf(patientView(resources)).includes('hypocalcaemia')).toBe(fires);
   });
 
   test('the card shows the computed value and both inputs', () => {
-    const finding = only(patientView([labs.calcium(2.2, sameDay, { id: 'ca' }), labs.albumin(50, sameDay, { id: 'alb' })]), 'hypocalcaemia');
+    const finding = only(
+      patientView([
+        labs.calcium(2.2, sameDay, { id: 'ca' }),
+        labs.albumin(50, sameDay, { id: 'alb' }),
+      ]),
+      'hypocalcaemia',
+    );
     expect(finding.rule).toBe('R6');
     expect(finding.indicator).toBe('warning');
     expect(finding.params.calcium).toBe(2.03);
     expect(finding.evidence).toEqual([
-      expect.objectContaining({ item: 'calciumCorrected', value: 2.03, notes: ['computed-from-albumin', 'default-threshold'] }),
-      expect.objectContaining({ item: 'calciumTotal', value: 2.2, source: 'Observation/ca', date: sameDay }),
-      expect.objectContaining({ item: 'albumin', value: 50, source: 'Observation/alb', unit: 'g/L' }),
+      expect.objectContaining({
+        item: 'calciumCorrected',
+        value: 2.03,
+        notes: ['computed-from-albumin', 'default-threshold'],
+      }),
+      expect.objectContaining({
+        item: 'calciumTotal',
+        value: 2.2,
+        source: 'Observation/ca',
+        date: sameDay,
+      }),
+      expect.objectContaining({
+        item: 'albumin',
+        value: 50,
+        source: 'Observation/alb',
+        unit: 'g/L',
+      }),
     ]);
   });
 
@@ -41,12 +73,20 @@ describe('R6 · hypocalcaemia — corrected Ca < 2.15 mmol/L (000: "Lav verdi: �
     const within = patientView([labs.calcium(2.2, daysAgo(10)), labs.albumin(50, daysAgo(17))]);
     expect(only(within, 'hypocalcaemia').reasons).toEqual(['calcium-low']);
     const outside = patientView([labs.calcium(2.1, daysAgo(10)), labs.albumin(50, daysAgo(18))]);
-    expect(only(outside, 'hypocalcaemia').reasons).toEqual(['calcium-low', 'calcium-not-corrected']);
+    expect(only(outside, 'hypocalcaemia').reasons).toEqual([
+      'calcium-low',
+      'calcium-not-corrected',
+    ]);
   });
 
   test("the laboratory's reference range wins over the default limit", () => {
-    const resources = [labs.calcium(2.18, sameDay, { referenceRange: { low: 2.2, high: 2.6 } }), neutralAlbumin()];
-    expect(only(patientView(resources), 'hypocalcaemia').evidence[0]?.notes).toContain('lab-reference-range');
+    const resources = [
+      labs.calcium(2.18, sameDay, { referenceRange: { low: 2.2, high: 2.6 } }),
+      neutralAlbumin(),
+    ];
+    expect(only(patientView(resources), 'hypocalcaemia').evidence[0]?.notes).toContain(
+      'lab-reference-range',
+    );
   });
 
   test("the laboratory's flag on a reported corrected calcium wins", () => {
@@ -71,7 +111,11 @@ describe('R7 · hypercalcaemia — corrected Ca > 2.51 or PHPT; PTH interpreted 
     ['2.52 mmol/L', [labs.calcium(2.52, sameDay), neutralAlbumin()], true],
     ['2.51 mmol/L', [labs.calcium(2.51, sameDay), neutralAlbumin()], false],
     ['10.2 mg/dL (= 2.545)', [labs.calciumMgDl(10.2, sameDay), neutralAlbumin()], true],
-    ['2.40 with albumin 25 g/L (corrected 2.73)', [labs.calcium(2.4, sameDay), labs.albumin(25, sameDay)], true],
+    [
+      '2.40 with albumin 25 g/L (corrected 2.73)',
+      [labs.calcium(2.4, sameDay), labs.albumin(25, sameDay)],
+      true,
+    ],
     ['primary hyperparathyroidism E21.0, no calcium', [condition(icd10('E21.0'))], true],
     ['hypercalcaemia E835 (Norwegian ICD-10)', [condition(icd10No('E835'))], true],
     ['resolved PHPT', [condition(icd10('E21.0'), { clinicalStatus: 'resolved' })], false],
@@ -86,7 +130,11 @@ describe('R7 · hypercalcaemia — corrected Ca > 2.51 or PHPT; PTH interpreted 
     ['1.4 pmol/L', labs.pth(1.4, sameDay), 'pth-low'],
     ['1.5 pmol/L', labs.pth(1.5, sameDay), 'pth-normal'],
     ['80 pg/mL (= 8.48 pmol/L)', labs.pth(80, sameDay, { unit: 'pg/mL' }), 'pth-high'],
-    ['6.0 pmol/L flagged H by the lab', labs.pth(6.0, sameDay, { interpretation: 'H' }), 'pth-high'],
+    [
+      '6.0 pmol/L flagged H by the lab',
+      labs.pth(6.0, sameDay, { interpretation: 'H' }),
+      'pth-high',
+    ],
   ])('PTH %s', (_label, pth, reason) => {
     expect(only(patientView([...high(), pth]), 'hypercalcaemia').reasons).toContain(reason);
   });
@@ -98,9 +146,14 @@ describe('R7 · hypercalcaemia — corrected Ca > 2.51 or PHPT; PTH interpreted 
   });
 
   test('a PHPT diagnosis is shown as evidence with its code', () => {
-    const finding = only(patientView([condition(icd10('E21.0'), { id: 'phpt' })]), 'hypercalcaemia');
+    const finding = only(
+      patientView([condition(icd10('E21.0'), { id: 'phpt' })]),
+      'hypercalcaemia',
+    );
     expect(finding.reasons).toContain('diagnosis-primaryHyperparathyroidism');
-    expect(finding.evidence).toContainEqual(expect.objectContaining({ item: 'diagnosis', value: 'E21.0', source: 'Condition/phpt' }));
+    expect(finding.evidence).toContainEqual(
+      expect.objectContaining({ item: 'diagnosis', value: 'E21.0', source: 'Condition/phpt' }),
+    );
   });
 });
 
@@ -113,7 +166,11 @@ describe('R8 · vitamin-d-low — 25-OH D < 50 nmol/L (000: "25 OH vit D >50 til
     ['NPU-coded 30', observation(npu('NPU10267'), 30, sameDay, { unit: 'nmol/L' }), true],
     ['"<12" nmol/L', labs.vitaminD(12, sameDay, { comparator: '<' }), true],
     ['">40" nmol/L (cannot tell)', labs.vitaminD(40, sameDay, { comparator: '>' }), false],
-    ['30 with a unit that is not UCUM', labs.vitaminD(30, sameDay, { unitSystem: 'http://example.org/u' }), false],
+    [
+      '30 with a unit that is not UCUM',
+      labs.vitaminD(30, sameDay, { unitSystem: 'http://example.org/u' }),
+      false,
+    ],
   ])('vitamin D %s', (_label, result, fires) => {
     expect(codesOf(patientView([result])).includes('vitamin-d-low')).toBe(fires);
   });
@@ -125,11 +182,21 @@ describe('R9 · hyperthyroidism-suspected — TSH low and/or FT4 high (000: "TSH
     ['TSH 0.40', [labs.tsh(0.4, sameDay)], []],
     ['FT4 22.1', [labs.ft4(22.1, sameDay)], ['ft4-high']],
     ['FT4 22.0', [labs.ft4(22, sameDay)], []],
-    ['TSH 0.1 and FT4 30', [labs.tsh(0.1, sameDay), labs.ft4(30, sameDay)], ['tsh-low', 'ft4-high']],
-    ['TSH 0.45 below the lab range 0.5–4.5', [labs.tsh(0.45, sameDay, { unit: 'm[IU]/L', referenceRange: { low: 0.5, high: 4.5 } })], ['tsh-low']],
+    [
+      'TSH 0.1 and FT4 30',
+      [labs.tsh(0.1, sameDay), labs.ft4(30, sameDay)],
+      ['tsh-low', 'ft4-high'],
+    ],
+    [
+      'TSH 0.45 below the lab range 0.5–4.5',
+      [labs.tsh(0.45, sameDay, { unit: 'm[IU]/L', referenceRange: { low: 0.5, high: 4.5 } })],
+      ['tsh-low'],
+    ],
     ['FT4 1.8 ng/dL (= 23.2 pmol/L)', [labs.ft4(1.8, sameDay, { unit: 'ng/dL' })], ['ft4-high']],
   ])('%s', (_label, resources, reasons) => {
-    const findings = patientView(resources).filter((finding) => finding.code === 'hyperthyroidism-suspected');
+    const findings = patientView(resources).filter(
+      (finding) => finding.code === 'hyperthyroidism-suspected',
+    );
     expect(findings.flatMap((finding) => finding.reasons)).toEqual(reasons);
     for (const finding of findings) expect(finding.indicator).toBe('info');
   });
@@ -151,7 +218,9 @@ describe('R10 · renal-impairment — eGFR < 35 (000: "Obs. Aclasta kontraindise
   });
 
   test('only the latest eGFR counts', () => {
-    expect(codesOf(patientView([labs.egfr(30, daysAgo(300)), labs.egfr(48, daysAgo(10))]))).not.toContain('renal-impairment');
+    expect(
+      codesOf(patientView([labs.egfr(30, daysAgo(300)), labs.egfr(48, daysAgo(10))])),
+    ).not.toContain('renal-impairment');
   });
 });
 

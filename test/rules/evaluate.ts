@@ -6,8 +6,15 @@ import type { Finding } from '../../src/guideline/finding';
 import { buildSnapshot } from '../../src/patient/build';
 import { NOW, patient, PATIENT_ID } from '../helpers/fhir';
 
-export function patientView(resources: FhirResource[], config: GuidelineConfig = DEFAULT_GUIDELINE_CONFIG): Finding[] {
-  const snapshot = buildSnapshot({ patientId: PATIENT_ID, resources: [patient(), ...resources], now: NOW });
+export function patientView(
+  resources: FhirResource[],
+  config: GuidelineConfig = DEFAULT_GUIDELINE_CONFIG,
+): Finding[] {
+  const snapshot = buildSnapshot({
+    patientId: PATIENT_ID,
+    resources: [patient(), ...resources],
+    now: NOW,
+  });
   return evaluate('patient-view', snapshot, NOW, config);
 }
 
@@ -25,10 +32,14 @@ export function orderTime(
   return evaluate('order', snapshot, NOW, config);
 }
 
-export const codesOf = (findings: Finding[]): string[] => findings.map((finding) => finding.code).sort();
+export const codesOf = (findings: Finding[]): string[] =>
+  findings.map((finding) => finding.code).sort();
 
 export function only(findings: Finding[], code: string): Finding {
   const found = findings.filter((finding) => finding.code === code);
-  if (found.length !== 1) throw new Error(`expected one ${code} finding, got ${found.length}: ${codesOf(findings).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(
+      `expected one ${code} finding, got ${found.length}: ${codesOf(findings).join(', ')}`,
+    );
   return found[0] as Finding;
 }

@@ -2,7 +2,8 @@
 import { condition, daysAgo, DRUGS, icd10, labs, medicationRequest } from '../helpers/fhir';
 import { codesOf, only, orderTime } from './evaluate';
 
-const za = () => medicationRequest(DRUGS.zoledronicAcid, { id: 'draft-za', text: 'Aclasta 5 mg/100 mL' });
+const za = () =>
+  medicationRequest(DRUGS.zoledronicAcid, { id: 'draft-za', text: 'Aclasta 5 mg/100 mL' });
 const normalCalcium = () => [labs.calcium(2.4, daysAgo(20)), labs.albumin(41.3, daysAgo(20))];
 
 describe('R11 · contraindication-zoledronic-acid (000: "Kontraindisert ved eGFR < 35 ml/min")', () => {
@@ -21,17 +22,25 @@ describe('R11 · contraindication-zoledronic-acid (000: "Kontraindisert ved eGFR
   });
 
   test('hypocalcaemia also contraindicates the infusion', () => {
-    const findings = orderTime([labs.calcium(2.0, daysAgo(5)), labs.albumin(41.3, daysAgo(5)), labs.egfr(70, daysAgo(5))], [za()]);
+    const findings = orderTime(
+      [labs.calcium(2.0, daysAgo(5)), labs.albumin(41.3, daysAgo(5)), labs.egfr(70, daysAgo(5))],
+      [za()],
+    );
     const r11 = only(findings, 'contraindication-zoledronic-acid');
     expect(r11.indicator).toBe('critical');
     expect(r11.reasons).toEqual(['hypocalcaemia']);
   });
 
   test('the critical card names the draft and offers to remove it', () => {
-    const r11 = only(orderTime([...normalCalcium(), labs.egfr(28, daysAgo(3))], [za()]), 'contraindication-zoledronic-acid');
+    const r11 = only(
+      orderTime([...normalCalcium(), labs.egfr(28, daysAgo(3))], [za()]),
+      'contraindication-zoledronic-acid',
+    );
     expect(r11.drafts).toEqual(['MedicationRequest/draft-za']);
     expect(r11.params.orders).toBe('Aclasta 5 mg/100 mL');
-    expect(r11.suggestions).toEqual([{ kind: 'remove-draft', draft: 'MedicationRequest/draft-za' }]);
+    expect(r11.suggestions).toEqual([
+      { kind: 'remove-draft', draft: 'MedicationRequest/draft-za' },
+    ]);
   });
 
   test('kidney function unknown: a warning that offers the creatinine order, not removal', () => {
@@ -42,15 +51,21 @@ describe('R11 · contraindication-zoledronic-acid (000: "Kontraindisert ved eGFR
 
   test('no zoledronic acid drafted → no R11', () => {
     const alendronate = medicationRequest(DRUGS.alendronate, { id: 'aln' });
-    expect(codesOf(orderTime([labs.egfr(20, daysAgo(3))], [alendronate]))).not.toContain('contraindication-zoledronic-acid');
+    expect(codesOf(orderTime([labs.egfr(20, daysAgo(3))], [alendronate]))).not.toContain(
+      'contraindication-zoledronic-acid',
+    );
   });
 });
 
 describe('R6 / R7 / R8 at order time, for a drafted antiresorptive', () => {
-  const alendronate = () => medicationRequest(DRUGS.alendronate, { id: 'aln', text: 'Alendronat 70 mg' });
+  const alendronate = () =>
+    medicationRequest(DRUGS.alendronate, { id: 'aln', text: 'Alendronat 70 mg' });
 
   test('hypocalcaemia is critical when an antiresorptive is drafted', () => {
-    const finding = only(orderTime([labs.calcium(2.05, daysAgo(3)), labs.albumin(41.3, daysAgo(3))], [alendronate()]), 'hypocalcaemia');
+    const finding = only(
+      orderTime([labs.calcium(2.05, daysAgo(3)), labs.albumin(41.3, daysAgo(3))], [alendronate()]),
+      'hypocalcaemia',
+    );
     expect(finding.indicator).toBe('critical');
     expect(finding.drafts).toEqual(['MedicationRequest/aln']);
     expect(finding.reasons).toContain('order');
@@ -63,19 +78,25 @@ describe('R6 / R7 / R8 at order time, for a drafted antiresorptive', () => {
   });
 
   test('low vitamin D is a warning at order time', () => {
-    const finding = only(orderTime([labs.vitaminD(35, daysAgo(3))], [alendronate()]), 'vitamin-d-low');
+    const finding = only(
+      orderTime([labs.vitaminD(35, daysAgo(3))], [alendronate()]),
+      'vitamin-d-low',
+    );
     expect(finding.indicator).toBe('warning');
     expect(finding.drafts).toEqual(['MedicationRequest/aln']);
   });
 
   test('order-time cards are about the draft only: no patient-view cards without a relevant draft', () => {
     const prednisolone = medicationRequest(DRUGS.prednisolone, { id: 'pred' });
-    expect(orderTime([labs.vitaminD(20, daysAgo(3)), labs.tsh(0.1, daysAgo(3))], [prednisolone])).toEqual([]);
+    expect(
+      orderTime([labs.vitaminD(20, daysAgo(3)), labs.tsh(0.1, daysAgo(3))], [prednisolone]),
+    ).toEqual([]);
   });
 });
 
 describe('R13 · contraindication-calcium (000: "Kontraindisert ved hypERkalsemi eller kjent primær hyperparathyroidisme")', () => {
-  const calcium = () => medicationRequest(DRUGS.calciumVitaminD, { id: 'ca', text: 'Calcigran Forte' });
+  const calcium = () =>
+    medicationRequest(DRUGS.calciumVitaminD, { id: 'ca', text: 'Calcigran Forte' });
 
   test.each([
     ['corrected Ca 2.52', [labs.calcium(2.52, daysAgo(3)), labs.albumin(41.3, daysAgo(3))], true],
@@ -85,10 +106,13 @@ describe('R13 · contraindication-calcium (000: "Kontraindisert ved hypERkalsemi
     const findings = orderTime(resources, [calcium()]);
     const r13 = findings.find((finding) => finding.code === 'contraindication-calcium');
     expect(r13?.indicator === 'critical').toBe(fires);
-    if (fires) expect(r13?.suggestions).toEqual([{ kind: 'remove-draft', draft: 'MedicationRequest/ca' }]);
+    if (fires)
+      expect(r13?.suggestions).toEqual([{ kind: 'remove-draft', draft: 'MedicationRequest/ca' }]);
   });
 
   test('a calcium draft does not raise the antiresorptive hypercalcaemia card', () => {
-    expect(codesOf(orderTime([condition(icd10('E21.0'))], [calcium()]))).toEqual(['contraindication-calcium']);
+    expect(codesOf(orderTime([condition(icd10('E21.0'))], [calcium()]))).toEqual([
+      'contraindication-calcium',
+    ]);
   });
 });

@@ -23,7 +23,9 @@ describe('code matching: by system and code, never by prefix or display', () => 
   });
 
   test('display text alone never matches', () => {
-    expect(labs.classify({ text: 'Calcium', coding: [{ system: SYSTEM.loinc, display: 'Calcium' }] })).toBeUndefined();
+    expect(
+      labs.classify({ text: 'Calcium', coding: [{ system: SYSTEM.loinc, display: 'Calcium' }] }),
+    ).toBeUndefined();
   });
 
   test('a LOINC code is not matched by prefix', () => {

@@ -16,8 +16,10 @@ import {
 } from '../helpers/fhir';
 import type { FhirResource, Medication } from 'fhir/r4';
 
-const snapshot = (resources: FhirResource[], extra: Partial<Parameters<typeof buildSnapshot>[0]> = {}) =>
-  buildSnapshot({ patientId: PATIENT_ID, resources, now: NOW, ...extra });
+const snapshot = (
+  resources: FhirResource[],
+  extra: Partial<Parameters<typeof buildSnapshot>[0]> = {},
+) => buildSnapshot({ patientId: PATIENT_ID, resources, now: NOW, ...extra });
 
 describe('patient snapshot: labs', () => {
   test('latest valid result per analyte, newest first, in the canonical unit', () => {
@@ -54,7 +56,10 @@ describe('patient snapshot: labs', () => {
   );
 
   test('amended and corrected results count', () => {
-    const s = snapshot([labs.vitaminD(20, daysAgo(1), { status: 'amended' }), labs.vitaminD(30, daysAgo(2), { status: 'corrected' })]);
+    const s = snapshot([
+      labs.vitaminD(20, daysAgo(1), { status: 'amended' }),
+      labs.vitaminD(30, daysAgo(2), { status: 'corrected' }),
+    ]);
     expect(s.labs.vitaminD).toHaveLength(2);
   });
 
@@ -73,15 +78,29 @@ describe('patient snapshot: labs', () => {
 
   test.each([
     ['no date', labs.vitaminD(20, daysAgo(1), { noDate: true }), 'no-date'],
-    ['a future date', labs.vitaminD(20, new Date(NOW.getTime() + 3 * 86400000).toISOString()), 'future-date'],
-    ['a unit string only', labs.vitaminD(20, daysAgo(1), { unitSystem: 'http://example.org/not-ucum' }), 'unit-not-ucum'],
+    [
+      'a future date',
+      labs.vitaminD(20, new Date(NOW.getTime() + 3 * 86400000).toISOString()),
+      'future-date',
+    ],
+    [
+      'a unit string only',
+      labs.vitaminD(20, daysAgo(1), { unitSystem: 'http://example.org/not-ucum' }),
+      'unit-not-ucum',
+    ],
     ['an unknown UCUM unit', labs.vitaminD(20, daysAgo(1), { unit: 'mg/L' }), 'unit-unknown'],
     ['no unit', labs.vitaminD(20, daysAgo(1), { unit: null }), 'unit-unknown'],
     ['no value', labs.vitaminD(undefined as unknown as number, daysAgo(1)), 'no-value'],
   ])('a result with %s is reported as unusable, not guessed', (_label, resource, reason) => {
     const s = snapshot([resource]);
     expect(s.labs.vitaminD).toEqual([]);
-    expect(s.unusable).toEqual([expect.objectContaining({ measure: 'vitaminD', reason, source: `Observation/${resource.id}` })]);
+    expect(s.unusable).toEqual([
+      expect.objectContaining({
+        measure: 'vitaminD',
+        reason,
+        source: `Observation/${resource.id}`,
+      }),
+    ]);
   });
 
   test("the laboratory's reference range is converted to the canonical unit", () => {
@@ -110,8 +129,14 @@ describe('patient snapshot: patient, diagnoses and drafts', () => {
   });
 
   test('primary hyperparathyroidism in WHO or Norwegian ICD-10', () => {
-    const s = snapshot([condition(icd10('E21.0'), { id: 'c1' }), condition(icd10No('E835'), { id: 'c2' })]);
-    expect(s.diagnoses.map((d) => d.kind)).toEqual(['primaryHyperparathyroidism', 'hypercalcaemia']);
+    const s = snapshot([
+      condition(icd10('E21.0'), { id: 'c1' }),
+      condition(icd10No('E835'), { id: 'c2' }),
+    ]);
+    expect(s.diagnoses.map((d) => d.kind)).toEqual([
+      'primaryHyperparathyroidism',
+      'hypercalcaemia',
+    ]);
   });
 
   test('resolved, entered-in-error and refuted diagnoses do not count', () => {
@@ -132,7 +157,9 @@ describe('patient snapshot: patient, diagnoses and drafts', () => {
       draftOrders: [za, alendronate, cancelled, foreign],
       selections: ['MedicationRequest/za', 'MedicationRequest/dmab', 'MedicationRequest/pth'],
     });
-    expect(s.drafts).toEqual([{ reference: 'MedicationRequest/za', drug: 'zoledronicAcid', display: 'Zoledronsyre' }]);
+    expect(s.drafts).toEqual([
+      { reference: 'MedicationRequest/za', drug: 'zoledronicAcid', display: 'Zoledronsyre' },
+    ]);
   });
 
   test('a draft coded through a contained Medication is recognised', () => {

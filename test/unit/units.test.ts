@@ -29,25 +29,48 @@ describe('codes.md "Laboratory": unit normalisation by UCUM code', () => {
       ok: false,
       reason: 'unit-not-ucum',
     });
-    expect(normaliseQuantity('calciumTotal', { value: 2.4, unit: 'mmol/L', code: 'mmol/L', system: 'http://example.org/units' })).toEqual({
+    expect(
+      normaliseQuantity('calciumTotal', {
+        value: 2.4,
+        unit: 'mmol/L',
+        code: 'mmol/L',
+        system: 'http://example.org/units',
+      }),
+    ).toEqual({
       ok: false,
       reason: 'unit-not-ucum',
     });
   });
 
   test('a UCUM code that does not fit the analyte is unusable', () => {
-    expect(normaliseQuantity('calciumTotal', ucum(2.4, 'g/L'))).toEqual({ ok: false, reason: 'unit-unknown' });
-    expect(normaliseQuantity('egfr', ucum(34, 'mL/min'))).toEqual({ ok: false, reason: 'unit-unknown' });
+    expect(normaliseQuantity('calciumTotal', ucum(2.4, 'g/L'))).toEqual({
+      ok: false,
+      reason: 'unit-unknown',
+    });
+    expect(normaliseQuantity('egfr', ucum(34, 'mL/min'))).toEqual({
+      ok: false,
+      reason: 'unit-unknown',
+    });
   });
 
   test('a lab value without any unit is unusable; a T-score may have none', () => {
-    expect(normaliseQuantity('vitaminD', { value: 40 })).toEqual({ ok: false, reason: 'unit-unknown' });
-    expect(normaliseQuantity('tScore', { value: -2.6 })).toEqual({ ok: true, value: -2.6, unit: '{T-score}' });
+    expect(normaliseQuantity('vitaminD', { value: 40 })).toEqual({
+      ok: false,
+      reason: 'unit-unknown',
+    });
+    expect(normaliseQuantity('tScore', { value: -2.6 })).toEqual({
+      ok: true,
+      value: -2.6,
+      unit: '{T-score}',
+    });
   });
 
   test('no value is unusable', () => {
     expect(normaliseQuantity('vitaminD', undefined)).toEqual({ ok: false, reason: 'no-value' });
-    expect(normaliseQuantity('vitaminD', { system: SYSTEM.ucum, code: 'nmol/L' })).toEqual({ ok: false, reason: 'no-value' });
+    expect(normaliseQuantity('vitaminD', { system: SYSTEM.ucum, code: 'nmol/L' })).toEqual({
+      ok: false,
+      reason: 'no-value',
+    });
   });
 
   test('a comparator ("<12") is kept with the converted value', () => {

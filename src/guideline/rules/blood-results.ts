@@ -9,7 +9,10 @@ import type { Evidence, Finding } from '../finding';
 import { correctedCalcium, isBelow, judge, labEvidence, type CorrectedCalcium } from '../labs';
 
 /** R6 · hypocalcaemia: corrected calcium below the range. */
-export function hypocalcaemia(snapshot: PatientSnapshot, config: GuidelineConfig): Finding | undefined {
+export function hypocalcaemia(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+): Finding | undefined {
   const calcium = correctedCalcium(snapshot, config);
   if (calcium?.judgement.level !== 'low') return undefined;
   return {
@@ -23,7 +26,10 @@ export function hypocalcaemia(snapshot: PatientSnapshot, config: GuidelineConfig
 }
 
 /** R7 · hypercalcaemia: corrected calcium above the range, or a PHPT / hypercalcaemia diagnosis; PTH interpreted. */
-export function hypercalcaemia(snapshot: PatientSnapshot, config: GuidelineConfig): Finding | undefined {
+export function hypercalcaemia(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+): Finding | undefined {
   const calcium = correctedCalcium(snapshot, config);
   const high = calcium?.judgement.level === 'high';
   const diagnoses = snapshot.diagnoses;
@@ -33,7 +39,12 @@ export function hypercalcaemia(snapshot: PatientSnapshot, config: GuidelineConfi
   const evidence: Evidence[] = high && calcium ? [...calcium.evidence] : [];
   for (const diagnosis of diagnoses) {
     reasons.push(`diagnosis-${diagnosis.kind}`);
-    evidence.push({ item: 'diagnosis', value: diagnosis.code, date: diagnosis.date, source: diagnosis.source });
+    evidence.push({
+      item: 'diagnosis',
+      value: diagnosis.code,
+      date: diagnosis.date,
+      source: diagnosis.source,
+    });
   }
   const pth = snapshot.labs.pth[0];
   const finding: Finding = {
@@ -59,7 +70,10 @@ export function hypercalcaemia(snapshot: PatientSnapshot, config: GuidelineConfi
 }
 
 /** R8 · vitamin-d-low: 25-OH vitamin D below 50 nmol/L. */
-export function vitaminDLow(snapshot: PatientSnapshot, config: GuidelineConfig): Finding | undefined {
+export function vitaminDLow(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+): Finding | undefined {
   const vitaminD = snapshot.labs.vitaminD[0];
   if (!vitaminD || isBelow(vitaminD, config.vitaminD.lowBelow) !== true) return undefined;
   return {
@@ -79,7 +93,10 @@ export function vitaminDLow(snapshot: PatientSnapshot, config: GuidelineConfig):
 }
 
 /** R9 · hyperthyroidism-suspected: TSH below its range and/or FT4 above. */
-export function hyperthyroidismSuspected(snapshot: PatientSnapshot, config: GuidelineConfig): Finding | undefined {
+export function hyperthyroidismSuspected(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+): Finding | undefined {
   const tsh = snapshot.labs.tsh[0];
   const ft4 = snapshot.labs.ft4[0];
   const tshJudgement = tsh && judge(tsh, { low: config.thyroid.tshLowBelow });
@@ -107,7 +124,10 @@ export function hyperthyroidismSuspected(snapshot: PatientSnapshot, config: Guid
 }
 
 /** R10 · renal-impairment: eGFR below 35. */
-export function renalImpairment(snapshot: PatientSnapshot, config: GuidelineConfig): Finding | undefined {
+export function renalImpairment(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+): Finding | undefined {
   const egfr = snapshot.labs.egfr[0];
   if (!egfr || isBelow(egfr, config.kidney.egfrBelow) !== true) return undefined;
   return {

@@ -11,9 +11,15 @@ import type { Evidence, Finding } from '../finding';
 import { correctedCalcium, isBelow, labEvidence } from '../labs';
 import { hypercalcaemia, hypocalcaemia, vitaminDLow } from './blood-results';
 
-export function orderFindings(snapshot: PatientSnapshot, now: Date, config: GuidelineConfig): Finding[] {
+export function orderFindings(
+  snapshot: PatientSnapshot,
+  now: Date,
+  config: GuidelineConfig,
+): Finding[] {
   const findings: Finding[] = [];
-  const antiresorptives = snapshot.drafts.filter((draft) => ANTIRESORPTIVE_DRUGS.includes(draft.drug));
+  const antiresorptives = snapshot.drafts.filter((draft) =>
+    ANTIRESORPTIVE_DRUGS.includes(draft.drug),
+  );
   if (antiresorptives.length > 0) {
     const onDraft = forDrafts(antiresorptives);
     const low = hypocalcaemia(snapshot, config);
@@ -43,7 +49,9 @@ function forDrafts(drafts: DraftMedicationOrder[]) {
     drafts: drafts.map((draft) => draft.reference),
     suggestions: [
       ...(finding.suggestions ?? []),
-      ...(offerRemoval ? drafts.map((draft) => ({ kind: 'remove-draft' as const, draft: draft.reference })) : []),
+      ...(offerRemoval
+        ? drafts.map((draft) => ({ kind: 'remove-draft' as const, draft: draft.reference }))
+        : []),
     ],
   });
 }
@@ -58,7 +66,10 @@ function zoledronicAcidContraindication(
   if (drafts.length === 0) return undefined;
   const reasons: string[] = [];
   const evidence: Evidence[] = [];
-  const params: Finding['params'] = { orders: draftNames(drafts), egfrBelow: config.kidney.egfrBelow };
+  const params: Finding['params'] = {
+    orders: draftNames(drafts),
+    egfrBelow: config.kidney.egfrBelow,
+  };
   let critical = false;
   const suggestions: NonNullable<Finding['suggestions']> = [];
 
@@ -70,7 +81,9 @@ function zoledronicAcidContraindication(
     reasons.push('egfr-low');
     params.egfr = egfr.value;
     params.egfrDate = egfr.date;
-    evidence.push(labEvidence('egfr', egfr, recent ? ['default-threshold'] : ['default-threshold', 'too-old']));
+    evidence.push(
+      labEvidence('egfr', egfr, recent ? ['default-threshold'] : ['default-threshold', 'too-old']),
+    );
   } else if (!recent) {
     reasons.push('egfr-unknown');
     params.recentLabDays = config.orders.recentLabDays;
@@ -90,7 +103,10 @@ function zoledronicAcidContraindication(
     evidence.push(...calcium.evidence);
   }
   if (reasons.length === 0) return undefined;
-  if (critical) suggestions.unshift(...drafts.map((draft) => ({ kind: 'remove-draft' as const, draft: draft.reference })));
+  if (critical)
+    suggestions.unshift(
+      ...drafts.map((draft) => ({ kind: 'remove-draft' as const, draft: draft.reference })),
+    );
   return {
     rule: 'R11',
     code: 'contraindication-zoledronic-acid',

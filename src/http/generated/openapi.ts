@@ -628,6 +628,15 @@ export interface operations {
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
       500: components['responses']['InternalServerError'];
+      /** @description This version of the service does not record feedback yet (storage arrives with the feedback and quality-indicator work). */
+      501: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OperationOutcome'];
+        };
+      };
       503: components['responses']['ServiceUnavailable'];
     };
   };
