@@ -54,7 +54,22 @@ const fhirAuthorization = z.object({
   patient: z.string().optional(),
 });
 
-const prefetch = z.record(z.string(), resource.nullable());
+/** A prefetched Bundle must have the structure the service reads (entries, paging links). */
+const prefetchBundle = z.looseObject({
+  resourceType: z.literal('Bundle'),
+  entry: z.array(z.looseObject({ resource: resource.optional() })).optional(),
+  link: z.array(z.looseObject({ relation: z.string(), url: z.string() })).optional(),
+});
+
+const prefetchValue = resource
+  .superRefine((value, ctx) => {
+    if (value.resourceType !== 'Bundle') return;
+    const checked = prefetchBundle.safeParse(value);
+    if (!checked.success) for (const issue of checked.error.issues) ctx.addIssue({ ...issue });
+  })
+  .nullable();
+
+const prefetch = z.record(z.string(), prefetchValue);
 
 const baseRequest = z.object({
   hook: z.string().min(1),

@@ -184,8 +184,11 @@ function isResource(value: unknown): value is FhirResource {
   );
 }
 
+/** By name, not `instanceof`: fetch's DOMException may come from another realm (e.g. under jest). */
 function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+  const name =
+    typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  return name === 'AbortError' || name === 'TimeoutError';
 }
 
 async function readLimited(response: Response, maxBytes: number): Promise<string> {

@@ -98,7 +98,7 @@ export function createApp(options: AppOptions): express.Express {
     next();
   });
 
-  const json = express.json({ limit: options.bodyLimitBytes, type: () => true, strict: true });
+  const json = express.json({ limit: options.bodyLimitBytes, type: () => true, strict: false });
   const requireJson = (req: Request, _res: Response, next: NextFunction): void => {
     if (!req.is(['application/json', 'application/*+json'])) {
       next(new HttpError(415, 'not-supported', 'Content-Type must be application/json'));
@@ -143,6 +143,7 @@ export function createApp(options: AppOptions): express.Express {
       log.codes = result.codes;
       log.fetched = result.fetchedKeys;
       res.setHeader('Content-Language', language);
+      res.setHeader('Vary', 'Accept-Language');
       const response: CdsResponse = { cards: result.cards };
       res.json(response);
     })

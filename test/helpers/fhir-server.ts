@@ -53,7 +53,9 @@ export async function startFhirServer(resources: FhirResource[] = []): Promise<F
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', baseUrl);
-    const relative = url.pathname.startsWith(`${BASE_PATH}/`) ? url.pathname.slice(BASE_PATH.length + 1) : '';
+    const relative = url.pathname.startsWith(`${BASE_PATH}/`)
+      ? url.pathname.slice(BASE_PATH.length + 1)
+      : '';
     const recorded: RecordedRequest = {
       method: req.method ?? 'GET',
       query: decodeURIComponent(relative + url.search),
@@ -73,7 +75,11 @@ export async function startFhirServer(resources: FhirResource[] = []): Promise<F
       const searchId = url.searchParams.get('_getpages') ?? '';
       const matches = searches.get(searchId);
       if (!matches) return send(res, 410, outcome('search expired'));
-      return send(res, 200, page(searchId, matches, Number(url.searchParams.get('_offset')), count));
+      return send(
+        res,
+        200,
+        page(searchId, matches, Number(url.searchParams.get('_offset')), count),
+      );
     }
     if (type && id && rest.length === 0) {
       const found = server.resources.find((r) => r.resourceType === type && r.id === id);
@@ -92,18 +98,31 @@ export async function startFhirServer(resources: FhirResource[] = []): Promise<F
     const tokens = params.get('code')?.split(',');
     const matches = server.resources.filter((resource) => {
       if (resource.resourceType !== type) return false;
-      const fields = resource as { subject?: { reference?: string }; patient?: { reference?: string } };
+      const fields = resource as {
+        subject?: { reference?: string };
+        patient?: { reference?: string };
+      };
       const ref = fields.subject?.reference ?? fields.patient?.reference;
       if (patientId !== undefined && ref !== `Patient/${patientId}`) return false;
       if (!tokens) return true;
-      const codings = (resource as { code?: { coding?: { system?: string; code?: string }[] } }).code?.coding ?? [];
-      return codings.some((coding) => tokens.includes(`${coding.system}|${coding.code}`) || tokens.includes(coding.code ?? ''));
+      const codings =
+        (resource as { code?: { coding?: { system?: string; code?: string }[] } }).code?.coding ??
+        [];
+      return codings.some(
+        (coding) =>
+          tokens.includes(`${coding.system}|${coding.code}`) || tokens.includes(coding.code ?? ''),
+      );
     });
     if (params.get('_sort') === '-date') matches.sort((a, b) => dateOf(b).localeCompare(dateOf(a)));
     return matches;
   };
 
-  const page = (searchId: string, matches: FhirResource[], offset: number, size: number): Bundle => {
+  const page = (
+    searchId: string,
+    matches: FhirResource[],
+    offset: number,
+    size: number,
+  ): Bundle => {
     const next = offset + size < matches.length ? offset + size : undefined;
     return {
       resourceType: 'Bundle',
@@ -112,7 +131,12 @@ export async function startFhirServer(resources: FhirResource[] = []): Promise<F
       link:
         next === undefined
           ? []
-          : [{ relation: 'next', url: `${baseUrl}?_getpages=${searchId}&_offset=${next}&_count=${size}` }],
+          : [
+              {
+                relation: 'next',
+                url: `${baseUrl}?_getpages=${searchId}&_offset=${next}&_count=${size}`,
+              },
+            ],
       entry: matches.slice(offset, offset + size).map((resource) => ({
         fullUrl: `${baseUrl}/${resource.resourceType}/${resource.id}`,
         resource,
@@ -144,7 +168,9 @@ export async function startFhirServer(resources: FhirResource[] = []): Promise<F
     setFailure: (status) => (failure = status),
     setInterceptor: (fn) => (interceptor = fn),
     stop,
-    start: () => listen(http, port),
+    start: async () => {
+      if (!http.listening) await listen(http, port);
+    },
     close: stop,
   };
   return server;
@@ -154,12 +180,18 @@ export async function startFhirServer(resources: FhirResource[] = []): Promise<F
 export function send(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/fhir+json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'Content-Type': 'application/fhir+json',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
 export function outcome(diagnostics: string): OperationOutcome {
-  return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics }] };
+  return {
+    resourceType: 'OperationOutcome',
+    issue: [{ severity: 'error', code: 'processing', diagnostics }],
+  };
 }
 
 function dateOf(resource: FhirResource): string {
@@ -177,4 +209,5 @@ function listen(server: Server, port: number): Promise<void> {
   });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Unref: a delayed answer pending when a test ends must not keep jest alive. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
