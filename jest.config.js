@@ -6,4 +6,5 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/test/integration/'],
   clearMocks: true,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };
