@@ -36,7 +36,7 @@ export function compileCodeSet(entries: readonly CodeEntry[]): CodeSet {
     }
   }
   const matches = (coding: Coding | undefined): boolean => {
-    if (!coding?.system || !coding.code) return false;
+    if (!isCoded(coding)) return false;
     const code = normaliseCode(coding.system, coding.code.trim());
     if (exact.get(coding.system)?.has(code)) return true;
     const parents = withDescendants.get(coding.system);
@@ -45,7 +45,7 @@ export function compileCodeSet(entries: readonly CodeEntry[]): CodeSet {
   return {
     entries,
     matches,
-    matchesConcept: (concept) => (concept?.coding ?? []).some(matches),
+    matchesConcept: (concept) => codingsOf(concept).some(matches),
   };
 }
 
@@ -93,18 +93,32 @@ export function compileClassifier<K extends string>(
   return {
     sets,
     classify(concept) {
-      for (const coding of concept?.coding ?? []) {
-        if (!coding.system || !coding.code) continue;
+      for (const coding of codingsOf(concept)) {
+        if (!isCoded(coding)) continue;
         const key = exact.get(
           `${coding.system}|${normaliseCode(coding.system, coding.code.trim())}`,
         );
         if (key !== undefined) return { key, coding };
       }
       for (const key of hierarchical) {
-        const coding = concept?.coding?.find((candidate) => sets[key].matches(candidate));
+        const coding = codingsOf(concept).find((candidate) => sets[key].matches(candidate));
         if (coding) return { key, coding };
       }
       return undefined;
     },
   };
+}
+
+/** A coding with a string system and code (data from outside may have anything there). */
+function isCoded(coding: Coding | undefined): coding is Coding & { system: string; code: string } {
+  return (
+    typeof coding?.system === 'string' && typeof coding.code === 'string' && coding.code.length > 0
+  );
+}
+
+function codingsOf(concept: CodeableConcept | undefined): Coding[] {
+  const codings = concept?.coding;
+  return Array.isArray(codings)
+    ? codings.filter((coding) => typeof coding === 'object' && coding !== null)
+    : [];
 }

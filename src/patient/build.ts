@@ -4,6 +4,7 @@
  * values without a usable unit or date are listed as unusable, never guessed.
  */
 import type {
+  CodeableConcept,
   Coding,
   Condition,
   FhirResource,
@@ -68,6 +69,7 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
     ANALYTES.map((analyte) => [analyte, [] as LabResult[]]),
   ) as Record<Analyte, LabResult[]>;
   const unusable: UnusableObservation[] = [];
+  const malformed: string[] = [];
   const diagnoses: Diagnosis[] = [];
   const medications = new Map<string, Medication>();
   let patient: Patient | undefined;
@@ -81,26 +83,31 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
     const reference = referenceOf(resource);
     if (resource.id && seen.has(reference)) continue;
     seen.add(reference);
-    if (!belongsTo(resource, patientId)) continue;
-    switch (resource.resourceType) {
-      case 'Patient':
-        patient = resource;
-        break;
-      case 'Observation':
-        readObservation(resource, now, labs, unusable);
-        break;
-      case 'Condition': {
-        const diagnosis = readCondition(resource);
-        if (diagnosis) diagnoses.push(diagnosis);
-        break;
+    // One malformed resource must not cost the patient the cards the others support.
+    try {
+      if (!belongsTo(resource, patientId)) continue;
+      switch (resource.resourceType) {
+        case 'Patient':
+          patient = resource;
+          break;
+        case 'Observation':
+          readObservation(resource, now, labs, unusable);
+          break;
+        case 'Condition': {
+          const diagnosis = readCondition(resource);
+          if (diagnosis) diagnoses.push(diagnosis);
+          break;
+        }
+        default:
+          break;
       }
-      default:
-        break;
+    } catch {
+      malformed.push(reference);
     }
   }
 
   for (const results of Object.values(labs)) results.sort(newestFirst);
-  const drafts = readDrafts(input, medications);
+  const drafts = readDrafts(input, medications, malformed);
   return {
     patientId,
     birthDate: patient?.birthDate,
@@ -108,6 +115,7 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
     sex: patient?.gender,
     labs,
     unusable,
+    malformed,
     diagnoses,
     drafts,
   };
@@ -137,7 +145,7 @@ function readObservation(
       source,
       reason,
       ...(date ? { date } : {}),
-      ...(quantity?.value !== undefined ? { value: quantity.value } : {}),
+      ...(typeof quantity?.value === 'number' ? { value: quantity.value } : {}),
       ...(unitSent(quantity) ? { unitSent: unitSent(quantity) } : {}),
     });
   };
@@ -161,7 +169,8 @@ function readObservation(
 }
 
 function unitSent(quantity: Quantity | undefined): string | undefined {
-  return quantity?.code ?? quantity?.unit;
+  const unit = quantity?.code ?? quantity?.unit;
+  return typeof unit === 'string' ? unit : undefined;
 }
 
 function referenceRangeOf(measure: Measure, observation: Observation): LabResult['referenceRange'] {
@@ -229,6 +238,7 @@ function hasStatus(codings: Coding[] | undefined, statuses: Set<string>): boolea
 function readDrafts(
   input: SnapshotInput,
   medications: Map<string, Medication>,
+  malformed: string[],
 ): DraftMedicationOrder[] {
   const selected = input.selections ? new Set(input.selections) : undefined;
   const drafts: DraftMedicationOrder[] = [];
@@ -236,18 +246,28 @@ function readDrafts(
     if (resource.resourceType !== 'MedicationRequest') continue;
     const reference = referenceOf(resource);
     if (selected && !selected.has(reference)) continue;
-    if (EXCLUDED_REQUEST_STATUS.has(resource.status)) continue;
-    if (!belongsTo(resource, input.patientId)) continue;
-    const concept = medicationConceptOf(resource, medications);
-    const match = MEDICATION_CLASSIFIER.classify(concept);
-    if (!match) continue;
-    drafts.push({
-      reference,
-      drug: match.key,
-      display: concept?.text ?? match.coding.display ?? match.coding.code ?? reference,
-    });
+    try {
+      if (EXCLUDED_REQUEST_STATUS.has(resource.status)) continue;
+      if (!belongsTo(resource, input.patientId)) continue;
+      const concept = medicationConceptOf(resource, medications);
+      const match = MEDICATION_CLASSIFIER.classify(concept);
+      if (!match) continue;
+      drafts.push({
+        reference,
+        drug: match.key,
+        display: displayOf(concept, match.coding, reference),
+      });
+    } catch {
+      malformed.push(reference);
+    }
   }
   return drafts;
+}
+
+function displayOf(concept: CodeableConcept | undefined, coding: Coding, fallback: string): string {
+  for (const text of [concept?.text, coding.display, coding.code])
+    if (typeof text === 'string' && text) return text;
+  return fallback;
 }
 
 /** medication[x]: a CodeableConcept, or a reference to a contained or fetched Medication. */
@@ -256,8 +276,9 @@ function medicationConceptOf(request: MedicationRequest, medications: Map<string
   if (concept) return concept;
   const target = paths.medicationReference(request)?.reference;
   if (!target) return undefined;
+  if (typeof target !== 'string') return undefined;
   if (target.startsWith('#')) {
-    const contained = request.contained?.find(
+    const contained = (Array.isArray(request.contained) ? request.contained : []).find(
       (resource) => resource.resourceType === 'Medication' && resource.id === target.slice(1),
     ) as Medication | undefined;
     return contained?.code;

@@ -2,7 +2,7 @@
 
 /** Epoch ms of a FHIR date or dateTime (a partial date counts from its first day), or undefined. */
 export function toTime(value: string | undefined): number | undefined {
-  if (!value || !/^\d{4}(-\d{2}(-\d{2}(T.+)?)?)?$/.test(value)) return undefined;
+  if (typeof value !== 'string' || !/^\d{4}(-\d{2}(-\d{2}(T.+)?)?)?$/.test(value)) return undefined;
   const time = Date.parse(value.length === 4 ? `${value}-01-01` : value);
   return Number.isNaN(time) ? undefined : time;
 }
@@ -11,7 +11,8 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Whole years between a birth date and now; a partial birth date gives the youngest possible age. */
 export function ageInYears(birthDate: string | undefined, now: Date): number | undefined {
-  const match = birthDate ? /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$/.exec(birthDate) : null;
+  const match =
+    typeof birthDate === 'string' ? /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$/.exec(birthDate) : null;
   if (!match) return undefined;
   const year = Number(match[1]);
   const month = match[2] ? Number(match[2]) : 12;

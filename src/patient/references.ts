@@ -5,7 +5,8 @@ const PATIENT_REF = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+
 
 /** The Patient id a reference points at, or undefined when it does not name a Patient by id. */
 export function patientIdOf(reference: Reference | undefined): string | undefined {
-  const match = reference?.reference ? PATIENT_REF.exec(reference.reference) : null;
+  const target = reference?.reference;
+  const match = typeof target === 'string' ? PATIENT_REF.exec(target) : null;
   return match?.[1];
 }
 

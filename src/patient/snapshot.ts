@@ -68,6 +68,8 @@ export interface PatientSnapshot {
   /** Valid results per analyte, newest first. */
   labs: Record<Analyte, LabResult[]>;
   unusable: UnusableObservation[];
+  /** Resources whose structure could not be read (`Type/id`); their data is not used. */
+  malformed: string[];
   diagnoses: Diagnosis[];
   /** Drafted medication orders this hook call is about (order-select: the selections). */
   drafts: DraftMedicationOrder[];

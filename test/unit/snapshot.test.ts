@@ -177,3 +177,85 @@ describe('patient snapshot: patient, diagnoses and drafts', () => {
     ]);
   });
 });
+
+describe('patient snapshot: malformed FHIR never crashes and is never read as a value', () => {
+  const subject = { reference: `Patient/${PATIENT_ID}` };
+  const calciumCode = { coding: [{ system: 'http://loinc.org', code: '2000-8' }] };
+  const valueQuantity = { value: 2.0, system: 'http://unitsofmeasure.org', code: 'mmol/L' };
+  test.each([
+    ['code as a string', { code: 'x', effectiveDateTime: '2026-11-01', valueQuantity }],
+    [
+      'coding as a string',
+      { code: { coding: 'abc' }, effectiveDateTime: '2026-11-01', valueQuantity },
+    ],
+    [
+      'a numeric code',
+      {
+        code: { coding: [{ system: 'http://loinc.org', code: 2000 }] },
+        effectiveDateTime: '2026-11-01',
+        valueQuantity,
+      },
+    ],
+    ['a numeric date', { code: calciumCode, effectiveDateTime: 5, valueQuantity }],
+    [
+      'a string value',
+      {
+        code: calciumCode,
+        effectiveDateTime: '2026-11-01',
+        valueQuantity: { ...valueQuantity, value: '2.0' },
+      },
+    ],
+    [
+      'a reference range that is not a list',
+      { code: calciumCode, effectiveDateTime: '2026-11-01', valueQuantity, referenceRange: 'x' },
+    ],
+    [
+      'a subject that is a string',
+      {
+        code: calciumCode,
+        effectiveDateTime: '2026-11-01',
+        valueQuantity,
+        subject: 'Patient/pat-1',
+      },
+    ],
+  ])('an Observation with %s', (_label, fields) => {
+    const resource = {
+      resourceType: 'Observation',
+      id: 'odd',
+      status: 'final',
+      subject,
+      ...fields,
+    } as unknown as FhirResource;
+    const s = buildSnapshot({
+      patientId: PATIENT_ID,
+      resources: [resource, labs.calcium(2.4, daysAgo(30), { id: 'ok' })],
+      now: NOW,
+    });
+    // The well-formed older result is still read; the odd one never becomes a value.
+    expect(s.labs.calciumTotal.map((result) => result.source)).toEqual(['Observation/ok']);
+  });
+
+  test('a draft with a malformed contained list does not crash; the well-formed draft is still read', () => {
+    const draft = {
+      resourceType: 'MedicationRequest',
+      id: 'odd',
+      status: 'draft',
+      subject,
+      medicationCodeableConcept: { coding: [DRUGS.zoledronicAcid] },
+      contained: 'x',
+    };
+    const weird = {
+      ...draft,
+      id: 'weird',
+      medicationCodeableConcept: undefined,
+      medicationReference: { reference: '#m' },
+    };
+    const s = buildSnapshot({
+      patientId: PATIENT_ID,
+      resources: [],
+      draftOrders: [draft, weird] as unknown as FhirResource[],
+      now: NOW,
+    });
+    expect(s.drafts.map((d) => d.reference)).toEqual(['MedicationRequest/odd']);
+  });
+});
