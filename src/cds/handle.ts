@@ -6,7 +6,7 @@ import type { FhirResource } from 'fhir/r4';
 import type { Card } from '../cards/card';
 import { renderCards } from '../cards/render';
 import type { Language } from '../cards/texts';
-import type { GuidelineConfig } from '../guideline/config';
+import { snapshotSettings, type GuidelineConfig } from '../guideline/config';
 import { evaluate } from '../guideline/engine';
 import { buildSnapshot } from '../patient/build';
 import { resolvePrefetch, type FhirAccessOptions } from './prefetch';
@@ -46,6 +46,7 @@ export async function callService(
       ? { selections: request.context.selections }
       : {}),
     now,
+    settings: snapshotSettings(deps.guideline),
   });
   const findings = evaluate(
     service.hook === 'patient-view' ? 'patient-view' : 'order',

@@ -122,7 +122,8 @@ export const CONDITION_CODES = {
     icd('S32.7'),
     icd('S32.8'),
   ],
-  osteoporoticFracture: [icd('M80'), sct('443165006')],
+  /** Coded as osteoporotic / pathological: the low-energy mechanism is on record. */
+  osteoporoticFracture: [icd('M80'), sct('443165006'), sct('704330001', 'M')],
   osteoporosis: [icd('M81'), sct('64859006')],
   osteopenia: [icd('M85.8', 'M'), sct('312894000')],
   primaryHyperparathyroidism: [icd('E21.0'), sct('36348003')],
@@ -179,3 +180,41 @@ export const ANTIRESORPTIVE_DRUGS: readonly MedicationClass[] = [
 
 /** Calcium products that R7 / R13 stop when calcium is high. */
 export const CALCIUM_PRODUCTS: readonly MedicationClass[] = ['calcium'];
+
+/** Condition.severity marking a vertebral fracture as severe (SQ3, > 40 % height loss); a Decision, see README. */
+export const SEVERE_FRACTURE_CODES = [sct('24484000', 'V', 'Severe (severity modifier)')];
+
+/**
+ * Fall-risk assessments (R23). codes.md leaves these unverified (U): sites should
+ * add the codes their EHR records.
+ */
+export const FALL_RISK_ASSESSMENT_CODES = [
+  sct('414191008', 'U', 'Falls risk assessment (procedure)'),
+  loinc('73830-2', 'U', 'Fall risk assessment'),
+];
+
+/** A bone density scan recorded as a procedure (R4 "no DXA on record"); T-score Observations count too. */
+export const DXA_PROCEDURE_CODES = [sct('312681000', 'U', 'Bone densitometry (procedure)')];
+
+/** Prednisolone-equivalent factors (codes.md): mg of the drug × factor = mg prednisolone. */
+export const PREDNISOLONE_EQUIVALENT: ReadonlyArray<{
+  atc: string;
+  factor: number;
+  status: CodeStatus;
+}> = [
+  { atc: 'H02AB07', factor: 1, status: 'V' }, // prednisone
+  { atc: 'H02AB06', factor: 1, status: 'V' }, // prednisolone
+  { atc: 'H02AB04', factor: 1.25, status: 'V' }, // methylprednisolone
+  { atc: 'H02AB08', factor: 1.25, status: 'U' }, // triamcinolone
+  { atc: 'H02AB09', factor: 0.25, status: 'V' }, // hydrocortisone
+  { atc: 'H02AB10', factor: 0.2, status: 'V' }, // cortisone
+  { atc: 'H02AB02', factor: 6.67, status: 'V' }, // dexamethasone
+  { atc: 'H02AB01', factor: 6.67, status: 'U' }, // betamethasone
+  { atc: 'H02AB13', factor: 0.83, status: 'M' }, // deflazacort
+];
+
+export const ORAL_BISPHOSPHONATES: readonly MedicationClass[] = [
+  'alendronate',
+  'ibandronate',
+  'risedronate',
+];

@@ -41,7 +41,12 @@ export interface UnusableObservation {
   unitSent?: string;
 }
 
-export type DiagnosisKind = 'primaryHyperparathyroidism' | 'hypercalcaemia';
+export type DiagnosisKind =
+  | 'primaryHyperparathyroidism'
+  | 'hypercalcaemia'
+  | 'boneMalignancy'
+  | 'hyperthyroidism'
+  | 'radiotherapyHistory';
 
 export interface Diagnosis {
   kind: DiagnosisKind;
@@ -57,6 +62,74 @@ export interface DraftMedicationOrder {
   drug: MedicationClass;
   /** The order's medication text or coding display, for the card. */
   display: string;
+  /** Daily dose in mg when the dosage instruction gives one in mg (undefined: not stated). */
+  dailyDoseMg?: number;
+}
+
+/** A dated measurement (T-score, FRAX) with its source. */
+export interface Measurement {
+  value: number;
+  date: string;
+  time: number;
+  source: string;
+}
+
+/** DXA sites that count for the indication: spine and hip (forearm is recorded but not used). */
+export type BoneSite = 'spine' | 'totalHip' | 'femur';
+
+export interface TScore extends Measurement {
+  site: BoneSite;
+}
+
+export type FractureSite =
+  'hip' | 'vertebra' | 'distalRadius' | 'proximalHumerus' | 'pelvis' | 'unspecified';
+
+/** A fragility (low-energy) fracture: coded as such, or at a typical site at age ≥ 50 (then assumed). */
+export interface Fracture {
+  site: FractureSite;
+  /** Onset (or recorded) date; undefined when the record has none. */
+  date?: string;
+  time?: number;
+  source: string;
+  code: string;
+  mechanism: 'coded' | 'assumed';
+  /** Vertebral fracture marked severe (SQ3) in Condition.severity. */
+  severe: boolean;
+  /** Distinguishes vertebral fractures for counting (body site, else onset, else the resource). */
+  distinctKey: string;
+}
+
+/** One dose given (administration, or a dated one-off statement), e.g. an infusion or injection. */
+export interface Dose {
+  date: string;
+  time: number;
+  source: string;
+}
+
+/** What the medication history says about one drug class. */
+export interface DrugHistory {
+  drug: MedicationClass;
+  /** An active order / statement, or a dose recent enough for the drug's dosing interval. */
+  current: boolean;
+  /** First date of the current (or last) continuous course. */
+  courseStart?: { date: string; time: number };
+  /** End of the last course's coverage (last dose + dosing interval, or the order's end). */
+  coverageEnd?: number;
+  /** Days covered by all courses together, up to now. */
+  cumulativeDays: number;
+  /** Doses given, oldest first (infusions, injections). */
+  doses: Dose[];
+  /** Daily dose in mg, from the current order's dosage instruction, when stated in mg. */
+  dailyDoseMg?: number;
+  /** For glucocorticoids: prednisolone-equivalent mg per day of the current order. */
+  prednisoloneMgPerDay?: number;
+  sources: string[];
+}
+
+export interface AssessmentRecord {
+  date: string;
+  time: number;
+  source: string;
 }
 
 export interface PatientSnapshot {
@@ -71,6 +144,17 @@ export interface PatientSnapshot {
   /** Resources whose structure could not be read (`Type/id`); their data is not used. */
   malformed: string[];
   diagnoses: Diagnosis[];
+  /** DXA T-scores at spine and hip, newest first. */
+  tScores: TScore[];
+  /** A DXA is on record (T-score Observation or densitometry Procedure). */
+  dxaOnRecord: boolean;
+  /** Latest FRAX 10-year probability of a major osteoporotic fracture (%). */
+  fraxMajor?: Measurement;
+  /** Fragility fractures, newest first (undated last). */
+  fractures: Fracture[];
+  /** Medication history per drug class (only classes with any record). */
+  medications: Partial<Record<MedicationClass, DrugHistory>>;
+  fallRiskAssessments: AssessmentRecord[];
   /** Drafted medication orders this hook call is about (order-select: the selections). */
   drafts: DraftMedicationOrder[];
 }

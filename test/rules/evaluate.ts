@@ -1,6 +1,6 @@
 /** Run the rules on FHIR test data the way a hook call does (snapshot → engine), clock pinned. */
 import type { FhirResource, MedicationRequest } from 'fhir/r4';
-import { DEFAULT_GUIDELINE_CONFIG, type GuidelineConfig } from '../../src/guideline/config';
+import { DEFAULT_GUIDELINE_CONFIG, snapshotSettings, type GuidelineConfig } from '../../src/guideline/config';
 import { evaluate } from '../../src/guideline/engine';
 import type { Finding } from '../../src/guideline/finding';
 import { buildSnapshot } from '../../src/patient/build';
@@ -14,6 +14,7 @@ export function patientView(
     patientId: PATIENT_ID,
     resources: [patient(), ...resources],
     now: NOW,
+    settings: snapshotSettings(config),
   });
   return evaluate('patient-view', snapshot, NOW, config);
 }
@@ -28,6 +29,7 @@ export function orderTime(
     resources: [patient(), ...resources],
     draftOrders: drafts,
     now: NOW,
+    settings: snapshotSettings(config),
   });
   return evaluate('order', snapshot, NOW, config);
 }

@@ -1,4 +1,7 @@
 import { buildSnapshot } from '../../src/patient/build';
+import { DEFAULT_GUIDELINE_CONFIG, snapshotSettings } from '../../src/guideline/config';
+
+const SETTINGS = snapshotSettings(DEFAULT_GUIDELINE_CONFIG);
 import {
   condition,
   daysAgo,
@@ -19,7 +22,7 @@ import type { FhirResource, Medication } from 'fhir/r4';
 const snapshot = (
   resources: FhirResource[],
   extra: Partial<Parameters<typeof buildSnapshot>[0]> = {},
-) => buildSnapshot({ patientId: PATIENT_ID, resources, now: NOW, ...extra });
+) => buildSnapshot({ patientId: PATIENT_ID, resources, now: NOW, settings: SETTINGS, ...extra });
 
 describe('patient snapshot: labs', () => {
   test('latest valid result per analyte, newest first, in the canonical unit', () => {
@@ -206,10 +209,6 @@ describe('patient snapshot: malformed FHIR never crashes and is never read as a 
       },
     ],
     [
-      'a reference range that is not a list',
-      { code: calciumCode, effectiveDateTime: '2026-11-01', valueQuantity, referenceRange: 'x' },
-    ],
-    [
       'a subject that is a string',
       {
         code: calciumCode,
@@ -230,9 +229,31 @@ describe('patient snapshot: malformed FHIR never crashes and is never read as a 
       patientId: PATIENT_ID,
       resources: [resource, labs.calcium(2.4, daysAgo(30), { id: 'ok' })],
       now: NOW,
+      settings: SETTINGS,
     });
     // The well-formed older result is still read; the odd one never becomes a value.
     expect(s.labs.calciumTotal.map((result) => result.source)).toEqual(['Observation/ok']);
+  });
+
+  test('an unreadable reference range is dropped: the value is read and judged by the guideline defaults', () => {
+    const resource = {
+      resourceType: 'Observation',
+      id: 'odd-range',
+      status: 'final',
+      subject,
+      code: calciumCode,
+      effectiveDateTime: daysAgo(2),
+      valueQuantity,
+      referenceRange: 'x',
+    } as unknown as FhirResource;
+    const [result] = buildSnapshot({
+      patientId: PATIENT_ID,
+      resources: [resource],
+      now: NOW,
+      settings: SETTINGS,
+    }).labs.calciumTotal;
+    expect(result?.value).toBe(2.0);
+    expect(result?.referenceRange).toBeUndefined();
   });
 
   test('a draft with a malformed contained list does not crash; the well-formed draft is still read', () => {
@@ -255,6 +276,7 @@ describe('patient snapshot: malformed FHIR never crashes and is never read as a 
       resources: [],
       draftOrders: [draft, weird] as unknown as FhirResource[],
       now: NOW,
+      settings: SETTINGS,
     });
     expect(s.drafts.map((d) => d.reference)).toEqual(['MedicationRequest/odd']);
   });
