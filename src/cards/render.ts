@@ -4,7 +4,7 @@
  * sentence it follows.
  */
 import { randomUUID } from 'node:crypto';
-import { labServiceRequest } from '../fhir/orderables';
+import { dxaServiceRequest, labServiceRequest } from '../fhir/orderables';
 import {
   OVERRIDE_REASON_SYSTEM,
   RECOMMENDATION_SYSTEM,
@@ -38,13 +38,14 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
   const citations: readonly Citation[] = RULES[finding.rule].citations;
   const firstSeed = citations.find((citation) => citation.seed)?.seed ?? '000';
 
+  const params = withTerms(finding, texts);
   const reasons = finding.reasons.map((reason) => {
     const sentence = codeTexts.reasons[reason];
     if (!sentence) throw new Error(`no reason text ${finding.code}.${reason} in ${language}`);
-    return `- ${fill(sentence, finding.params, language)}`;
+    return `- ${fill(sentence, params, language)}`;
   });
   const detail = [
-    fill(codeTexts.detail, finding.params, language),
+    fill(codeTexts.detail, params, language),
     reasons.join('\n'),
     evidenceTable(finding.evidence, texts, language),
     guidelineBlock(finding, citations, texts),
@@ -54,7 +55,7 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
 
   const card: Card = {
     uuid: newId(),
-    summary: truncate(fill(pickSummary(finding, codeTexts.summary), finding.params, language)),
+    summary: truncate(fill(pickSummary(finding, codeTexts.summary), params, language)),
     detail,
     indicator: finding.indicator,
     source: {
@@ -72,6 +73,15 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
   }
   if (finding.indicator !== 'info') card.overrideReasons = overrideReasons(texts);
   return card;
+}
+
+/** The finding's params plus its term lists, translated and joined ("albumin, TSH"). */
+function withTerms(finding: Finding, texts: CardTexts): Finding['params'] {
+  const params = { ...finding.params };
+  for (const [name, { dictionary, keys }] of Object.entries(finding.terms ?? {})) {
+    params[name] = keys.map((key) => texts[dictionary][key] ?? key).join(', ');
+  }
+  return params;
 }
 
 export function topicOf(code: RecommendationCode, language: Language): Coding {
@@ -100,12 +110,14 @@ function evidenceTable(
   if (evidence.length === 0) return '';
   const { columns } = texts.evidence;
   const rows = evidence.map((row) => {
-    const label = texts.evidence.items[row.item] ?? row.item;
+    const itemLabel = texts.evidence.items[row.item] ?? row.item;
+    const label = row.site ? `${itemLabel} (${texts.sites[row.site] ?? row.site})` : itemLabel;
     const notes = (row.notes ?? []).map((note) => texts.evidence.notes[note] ?? note);
+    const shown = typeof row.value === 'string' && (row.item === 'drug' || row.item === 'dose') ? (texts.drugs[row.value] ?? row.value) : row.value;
     const value =
-      row.value === undefined
+      shown === undefined
         ? texts.evidence.missing
-        : `${row.comparator ?? ''}${typeof row.value === 'number' ? formatNumber(row.value, language) : escapeMarkdown(row.value)} ${formatUnit(row.unit)}`.trim();
+        : `${row.comparator ?? ''}${typeof shown === 'number' ? formatNumber(shown, language) : escapeMarkdown(shown)} ${formatUnit(row.unit)}`.trim();
     const valueCell = notes.length > 0 ? `${value} (${notes.join('; ')})` : value;
     return `| ${label} | ${valueCell} | ${row.date ? formatDate(row.date) : '–'} | ${row.source ? escapeMarkdown(row.source) : '–'} |`;
   });
@@ -156,9 +168,17 @@ function renderSuggestion(
       actions: [{ type: 'delete', description: label, resourceId: spec.draft }],
     };
   }
+  const reason = codeTextsFor(options.language, finding.code).title;
+  if (spec.kind === 'order-dxa') {
+    const label = fill(template, {}, options.language);
+    return {
+      label,
+      uuid: newId(),
+      actions: [{ type: 'create', description: label, resource: dxaServiceRequest(options.patientId, reason) }],
+    };
+  }
   const names = spec.labs.map((lab) => texts.labs[lab] ?? lab).join(', ');
   const label = fill(template, { labs: names }, options.language);
-  const reason = codeTextsFor(options.language, finding.code).title;
   return {
     label,
     uuid: newId(),

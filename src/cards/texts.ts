@@ -36,6 +36,8 @@ const cardTextsSchema = z
       .strict(),
     guideline: z.object({ heading: z.string(), rule: z.string(), decision: z.string() }).strict(),
     labs: stringMap,
+    drugs: stringMap,
+    sites: stringMap,
     suggestions: stringMap,
     overrideReasons: stringMap,
     codes: z.partialRecord(z.enum(RECOMMENDATION_CODES), codeTexts),

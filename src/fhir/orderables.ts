@@ -15,6 +15,12 @@ export const ORDERABLE_LABS = {
     code: '62292-8',
     display: '25-Hydroxyvitamin D2+D3 [Mass/volume] in Serum or Plasma',
   },
+  tsh: { code: '3016-3', display: 'Thyrotropin [Units/volume] in Serum or Plasma' },
+  ft4: { code: '3024-7', display: 'Thyroxine (T4) free [Mass/volume] in Serum or Plasma' },
+  p1np: {
+    code: '77370-5',
+    display: 'Procollagen type I N-terminal propeptide [Mass/volume] in Serum or Plasma',
+  },
 } as const;
 
 export type OrderableLabKey = keyof typeof ORDERABLE_LABS;
@@ -34,6 +40,22 @@ export function labServiceRequest(
       { coding: [{ system: SYSTEM.snomed, code: '108252007', display: 'Laboratory procedure' }] },
     ],
     code: { coding: [{ system: SYSTEM.loinc, code, display }] },
+    subject: { reference: `Patient/${patientId}` },
+    reasonCode: [{ text: reasonText }],
+  };
+}
+
+/**
+ * A draft bone density (DXA) referral. SNOMED CT 312681000 "Bone densitometry" is
+ * listed as unverified (U) in code-lists.ts; sites replace it with their own code.
+ */
+export function dxaServiceRequest(patientId: string, reasonText: string): ServiceRequest {
+  return {
+    resourceType: 'ServiceRequest',
+    status: 'draft',
+    intent: 'proposal',
+    category: [{ coding: [{ system: SYSTEM.snomed, code: '363679005', display: 'Imaging' }] }],
+    code: { coding: [{ system: SYSTEM.snomed, code: '312681000', display: 'Bone densitometry' }] },
     subject: { reference: `Patient/${patientId}` },
     reasonCode: [{ text: reasonText }],
   };

@@ -52,6 +52,73 @@ export interface RuleDefinition {
 }
 
 export const RULES = {
+  R1: {
+    codes: ['screening-labs-missing'],
+    citations: [
+      {
+        seed: '000',
+        quote: '«Osteoporose-primærscreening»-pakke i DIPS Interactor: s-Ca, Albumin, kreatinin (GFR), 25-OH vit D, TSH, FT4.',
+      },
+    ],
+  },
+  R2: {
+    codes: ['calcium-vitamin-d'],
+    citations: [
+      { seed: '000', quote: 'Anbefalt inntak (kost/tbl) 1200 mg kalsium og 800 IE vitamin D.' },
+      {
+        seed: '000',
+        quote:
+          'a) Skal gis til alle med T-score < -1,0 b) Alle med biokjemisk vitamin D mangel og/eller HYPOkalsemi uansett T-score. c) Alle med pågående glukokortikoidbehandling',
+      },
+      { seed: '000', quote: 'Kontraindisert ved hypERkalsemi eller kjent primær hyperparathyroidisme.' },
+      { seed: '000', quote: 'Ved eGFR < 35 bør ikke mer enn 500 mg kalsium gis som tablett (inntak per kost, uproblematisk).' },
+    ],
+  },
+  R3: {
+    codes: ['antiresorptive-indicated'],
+    citations: [
+      {
+        seed: '000',
+        quote:
+          'a) T-score ≤ -2,5 i hofte eller rygg med eller uten brudd b) T-score < -1,0 og pasienten (>50 år) bruker kortikosteroider i dose tilsvarende ≥ 5 mg prednisolon i > 3 måneder c) Lavenergibrudd uansett T-score (per definisjon = osteoporose). d) FRAX skår ≥20% 10 års risiko for brudd.',
+      },
+      {
+        seed: '000',
+        quote: '(Kvinner ≥75 år vil kunne få Prolia på blå resept. For menn uansett alder og kvinner <75 år, må lege søke på § 3 til Helfo)',
+      },
+      {
+        seed: '001',
+        quote:
+          'Dersom det er åpenbart veldig dårlig tannstatus anbefaler vi en sjekk hos tannlegen før oppstart. Dersom det trengs større inngrep som er i relasjon til kjevebeinet, bør dette gjøres før oppstart av antiresorptiva. Dersom slik behandling er startet, har det ingen nytteverdi å seponere eller pause behandlingen før tanninngrep.',
+      },
+    ],
+  },
+  R4: {
+    codes: ['treat-without-dxa'],
+    citations: [
+      {
+        seed: '001',
+        quote:
+          'Det er ofte ikke behov for DXA måling for å stille behandlingsindikasjon dersom det er klare lavenergibrudd hos pasienter med høy alder og stor risiko for refraktur.',
+      },
+      {
+        seed: '001',
+        quote:
+          'Dersom det er ønskelig med DXA, kan det selvsagt henvises, men det er ikke behov for å vente med oppstart behandling.',
+      },
+    ],
+  },
+  R5: {
+    codes: ['anabolic-referral'],
+    citations: [
+      {
+        seed: '000',
+        quote:
+          'Teriparatide (Forsteo el. Terrosa) 20 µg subkutant x 1 daglig i max. 2 år vurderes ved: - alvorlige tilfeller med T-score < -4,0 (< -3,5 for kvinner < 60 år og menn uansett alder) - mange brudd (for eksempel tre eller flere ryggbrudd på diagnosetidspunkt) - alvorlig kompresjonsbrudd i brudd (SQ3 brudd > 40% kompresjon) - nytt brudd under pågående antiresorptiv behandling (> 12 mnd)',
+      },
+      { seed: '000', quote: 'Anabol behandling initieres i regi av spesialister i sykehus.' },
+    ],
+  },
   R6: {
     codes: ['hypocalcaemia'],
     citations: [
@@ -115,12 +182,157 @@ export const RULES = {
       },
     ],
   },
+  R12: {
+    codes: ['contraindication-teriparatide'],
+    citations: [
+      {
+        seed: '000',
+        quote:
+          'Kontraindikasjoner: Hyperkalsemi/forhøyet PTH, tidligere strålebehandling av skjelettet, maligniteter i skjelett/benmetastase.',
+      },
+    ],
+  },
   R13: {
     codes: ['contraindication-calcium'],
     citations: [
       {
         seed: '000',
         quote: 'Kontraindisert ved hypERkalsemi eller kjent primær hyperparathyroidisme.',
+      },
+    ],
+  },
+  R14: {
+    codes: ['calcium-dose-limit'],
+    citations: [
+      { seed: '000', quote: 'Ved eGFR < 35 bør ikke mer enn 500 mg kalsium gis som tablett (inntak per kost, uproblematisk).' },
+    ],
+  },
+  R15: {
+    codes: ['max-duration-reached'],
+    citations: [
+      { seed: '000', quote: 'Maks behandlingstid for po. bisfosfonat er 10 år.' },
+      { seed: '000', quote: 'Maks 6. infusjoner totalt.' },
+      { seed: '000', quote: 'Max 2 års behandling.' },
+    ],
+  },
+  R16: {
+    codes: ['followup-labs-due'],
+    citations: [
+      {
+        seed: '000',
+        quote: 'Pasienten bør ta nye blodprøver 3 mnd etter oppstart av behandling for kontroll av kalsium og vitamin D status',
+      },
+      {
+        seed: '000',
+        quote:
+          'Pasienten følges med ny DXA-måling og blodprøver (s-Ca, Albumin, kreatinin (GFR), 25- OH vit D) 2 og 5 år etter start av antiresorptiv behandling.',
+      },
+      {
+        seed: '000',
+        quote:
+          'Ved behandling med Zoledronsyre tas blodprøve (s-Ca, Albumin, kreatinin (GFR), 25-OH vit D) inkludert beinmarkøren P1NP, etter 1 og 2 år, deretter med 2-3 års intervall.',
+      },
+      {
+        seed: '000',
+        quote:
+          'Det anbefales kontroll av PINP, albumin-korrigert/fritt kalsium og vitamin D etter 6, 12 og 24 måneder. (Prøven må tas FØR dagens dose av Teriparatide og kalsium).',
+      },
+    ],
+  },
+  R17: {
+    codes: ['dxa-due'],
+    citations: [
+      {
+        seed: '000',
+        quote:
+          'Pasienten følges med ny DXA-måling og blodprøver (s-Ca, Albumin, kreatinin (GFR), 25- OH vit D) 2 og 5 år etter start av antiresorptiv behandling.',
+      },
+      { seed: '000', quote: 'Første DXA- måling gjennomføres etter 2 år.' },
+      { seed: '000', quote: 'DXA anbefales etter 12 og 24 måneder.' },
+      { seed: '000', quote: 'Ved behandlingspause bør indikasjon for reoppstart vurderes med ny DXA-måling etter 2 år.' },
+      { seed: '000', quote: 'T-score i bedring, men fortsatt ≤ -2.5, fortsett uendret behandling. Ny evaluering etter 2-3 år.' },
+    ],
+  },
+  R18: {
+    codes: ['treatment-response-inadequate'],
+    citations: [
+      { seed: '000', quote: 'T-score uendret el forverring: Vurder compliance og bytte av medikasjon.' },
+      {
+        seed: '000',
+        quote: 'Ved manglende effekt på T-score og/eller nye brudd vurder skifte av behandling (Prolia eller anabol terapi).',
+      },
+    ],
+  },
+  R19: {
+    codes: ['treatment-pause-consider'],
+    citations: [
+      {
+        seed: '000',
+        quote: 'T-score >-2.5 og det ikke er oppstått nye frakturer under behandlingen, vurder behandlingspause med bisfosfonat.',
+      },
+      {
+        seed: '000',
+        quote:
+          'Vurder behandlingspause etter 3 infusjoner. Dette forutsetter T-score >-2.5 og at det ikke er oppstått nye frakturer under behandlingen.',
+      },
+    ],
+  },
+  R20: {
+    codes: ['zoledronic-acid-next-dose'],
+    citations: [
+      { seed: '000', quote: 'Anbefales gitt med 1-3 års intervall.' },
+      {
+        seed: '000',
+        quote: '1 års intervall mellom de to første dosene bør spesielt vurderes ved T-score < - 3,0 og/ellerflere brudd.',
+      },
+      {
+        seed: '000',
+        quote:
+          'Ved mindre alvorlig osteoporose og P1NP < 35 µg/L 1 år etter første dose, kan andre dose utsettes til etter 2 år. 2.dose bør gis etter 2 år dersom DXA fortsatt viser T-score < -2,5 uavhengig av nivå av beinmarkøren.',
+      },
+      {
+        seed: '000',
+        quote: 'Hvis oppnådd ønsket bedring av T-score og P1NP fortsatt < 35 µg/L ved måling etter 4 år, kan 3.dose avventes ytterligere 1 år.',
+      },
+      { seed: '000', quote: 'Kontraindisert ved eGFR < 35 ml/min' },
+    ],
+  },
+  R21: {
+    codes: ['denosumab-overdue'],
+    citations: [
+      {
+        seed: '000',
+        quote:
+          'Denosumab bør i utgangspunktet gis livslangt da effekten tapes raskt og økt forekomst av kompresjonsbrudd etter seponering er observert i studier.',
+      },
+      { seed: '000', quote: 'Livslang bruk anbefales ved alder > 70 år ved oppstart.' },
+      {
+        seed: '000',
+        quote: 'Dersom det er ønskelig å seponere/pause Denosumab hos yngre bør det vurderes å gis 1 dose Zoledronsyre 6-9 mnd etter siste Denosumab injeksjon.',
+      },
+    ],
+  },
+  R22: {
+    codes: ['teriparatide-transition'],
+    citations: [
+      {
+        seed: '000',
+        quote:
+          'Ved 24 måneders behandling må det skiftes over til vedlikeholdsbehandling med bisfosfonat eller denosumab. For å unngå tap av effekt må pasienten fortsette med Teriparatide helt frem til ny behandling startes.',
+      },
+    ],
+  },
+  R23: {
+    codes: ['fall-risk-assessment'],
+    citations: [
+      {
+        seed: '002',
+        quote: 'Foretar fallrisikovurdering (i tråd med lokale retningslinjer) for alle pasienter med lavenergibrudd etter et fall',
+      },
+      {
+        seed: '002',
+        quote:
+          'Henviser pasienter til spesialist for fallvurdering og fallforebyggende tiltak basert på regionale, nasjonale eller internasjonale retningslinjer, som World Falls Prevention Guidelines',
       },
     ],
   },

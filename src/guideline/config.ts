@@ -31,6 +31,7 @@ const MEDICATION_CLASSES = [
 export const guidelineConfigSchema = z
   .object({
     scope: z.object({ minAge: positive }).strict(),
+    supplement: z.object({ calciumMgPerDay: positive, vitaminDIUPerDay: positive }).strict(),
     calcium: z
       .object({
         lowBelow: positive,
@@ -152,6 +153,7 @@ export type GuidelineConfig = z.infer<typeof guidelineConfigSchema>;
 
 export const DEFAULT_GUIDELINE_CONFIG: GuidelineConfig = {
   scope: { minAge: 50 },
+  supplement: { calciumMgPerDay: 1200, vitaminDIUPerDay: 800 },
   calcium: {
     lowBelow: 2.15,
     highAbove: 2.51,
@@ -268,6 +270,14 @@ const FOLLOW_UP_WINDOW: Citation = {
 /** Where each configuration value comes from (dotted path → citation). A test checks every leaf has one. */
 export const CONFIG_SOURCES: Record<string, Citation> = {
   'scope.minAge': { seed: '000', quote: 'hos menn og kvinner > 50 år med lavenergibrudd' },
+  'supplement.calciumMgPerDay': {
+    seed: '000',
+    quote: 'Anbefalt inntak (kost/tbl) 1200 mg kalsium og 800 IE vitamin D.',
+  },
+  'supplement.vitaminDIUPerDay': {
+    seed: '000',
+    quote: 'Anbefalt inntak (kost/tbl) 1200 mg kalsium og 800 IE vitamin D.',
+  },
   'calcium.lowBelow': CORRECTED_CA,
   'calcium.highAbove': CORRECTED_CA,
   'calcium.albuminReferenceGPerL': CORRECTED_CA,

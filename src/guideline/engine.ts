@@ -6,12 +6,30 @@ import type { PatientSnapshot } from '../patient/snapshot';
 import type { GuidelineConfig } from './config';
 import type { Finding } from './finding';
 import {
+  anabolicReferral,
+  antiresorptiveIndicated,
+  calciumVitaminD,
+  screeningLabsMissing,
+  treatWithoutDxa,
+} from './rules/before-treatment';
+import {
   hypercalcaemia,
   hyperthyroidismSuspected,
   hypocalcaemia,
   renalImpairment,
   vitaminDLow,
 } from './rules/blood-results';
+import {
+  denosumabOverdue,
+  dxaDue,
+  fallRiskAssessment,
+  followupLabsDue,
+  maxDurationReached,
+  teriparatideTransition,
+  treatmentPauseConsider,
+  treatmentResponseInadequate,
+  zoledronicAcidNextDose,
+} from './rules/follow-up';
 import { orderFindings } from './rules/orders';
 
 export type HookKind = 'patient-view' | 'order';
@@ -22,12 +40,27 @@ type PatientRule = (
   now: Date,
 ) => Finding | undefined;
 
+/** In rules.md order; the engine then applies the precedence between them. */
 const PATIENT_VIEW_RULES: readonly PatientRule[] = [
+  (snapshot, config, now) => screeningLabsMissing(snapshot, config, now),
+  calciumVitaminD,
+  antiresorptiveIndicated,
+  treatWithoutDxa,
+  anabolicReferral,
   hypocalcaemia,
   hypercalcaemia,
   vitaminDLow,
   hyperthyroidismSuspected,
   renalImpairment,
+  maxDurationReached,
+  followupLabsDue,
+  dxaDue,
+  treatmentResponseInadequate,
+  treatmentPauseConsider,
+  zoledronicAcidNextDose,
+  denosumabOverdue,
+  teriparatideTransition,
+  fallRiskAssessment,
 ];
 
 const SEVERITY = { critical: 0, warning: 1, info: 2 } as const;
@@ -40,7 +73,7 @@ export function evaluate(
 ): Finding[] {
   const findings =
     hook === 'patient-view'
-      ? PATIENT_VIEW_RULES.flatMap((rule) => rule(snapshot, config, now) ?? [])
+      ? applyPrecedence(PATIENT_VIEW_RULES.flatMap((rule) => rule(snapshot, config, now) ?? []))
       : orderFindings(snapshot, now, config);
   const byCode = new Map<string, Finding>();
   for (const finding of findings) {
@@ -49,4 +82,16 @@ export function evaluate(
       byCode.set(finding.code, finding);
   }
   return [...byCode.values()].sort((a, b) => SEVERITY[a.indicator] - SEVERITY[b.indicator]);
+}
+
+/**
+ * Precedence between rules (rules.md): anabolic criteria come with a referral, not
+ * an antiresorptive start — unless teriparatide is contraindicated, when the
+ * antiresorptive stays the recommendation. (Hypercalcaemia blocking the calcium
+ * recommendation is decided inside R2.)
+ */
+function applyPrecedence(findings: Finding[]): Finding[] {
+  const referral = findings.find((finding) => finding.code === 'anabolic-referral');
+  if (!referral || referral.reasons.includes('teriparatide-contraindicated')) return findings;
+  return findings.filter((finding) => finding.code !== 'antiresorptive-indicated');
 }

@@ -13,8 +13,17 @@ export type EvidenceItem =
   | 'tsh'
   | 'ft4'
   | 'pth'
+  | 'p1np'
   | 'diagnosis'
-  | 'draftOrder';
+  | 'draftOrder'
+  | 'tScore'
+  | 'frax'
+  | 'fracture'
+  | 'drug'
+  | 'dose'
+  | 'glucocorticoid'
+  | 'fallRiskAssessment'
+  | 'dxa';
 
 /** How a value was judged or obtained; each has a sentence in cards/. */
 export type EvidenceNote =
@@ -26,7 +35,11 @@ export type EvidenceNote =
   | 'default-threshold'
   | 'missing'
   | 'too-old'
-  | 'unusable';
+  | 'unusable'
+  | 'mechanism-assumed'
+  | 'current-course'
+  | 'past-course'
+  | 'older-than-5-years';
 
 export interface Evidence {
   item: EvidenceItem;
@@ -36,14 +49,21 @@ export interface Evidence {
   date?: string;
   /** `Observation/123`, `Condition/9`, `MedicationRequest/draft-1`. */
   source?: string;
+  /** A code shown translated (bone site, fracture site, drug class). */
+  site?: string;
   notes?: EvidenceNote[];
 }
 
 /** A suggestion the card offers; rendered into CDS Hooks actions by src/cards. */
 export type SuggestionSpec =
-  { kind: 'remove-draft'; draft: string } | { kind: 'order-labs'; labs: readonly OrderableLab[] };
+  | { kind: 'remove-draft'; draft: string }
+  | { kind: 'order-labs'; labs: readonly OrderableLab[] }
+  | { kind: 'order-dxa' };
 
 export type OrderableLab = OrderableLabKey;
+
+/** Dictionaries of translated terms in cards/<language>.json. */
+export type TermDictionary = 'labs' | 'drugs' | 'sites';
 
 export interface Finding {
   rule: RuleId;
@@ -53,6 +73,8 @@ export interface Finding {
   reasons: string[];
   /** Values the card texts fill in ({calcium}, {egfr} …). */
   params: Record<string, string | number>;
+  /** Lists the card texts fill in translated ({missing} → "albumin, TSH"): placeholder → dictionary + keys. */
+  terms?: Record<string, { dictionary: TermDictionary; keys: readonly string[] }>;
   evidence: Evidence[];
   /** Order-time findings: the draft orders (`MedicationRequest/x`) the card is about. */
   drafts?: string[];

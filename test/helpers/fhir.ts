@@ -335,3 +335,169 @@ export function hookRequest(
     ...(options.prefetch ? { prefetch: options.prefetch } : {}),
   };
 }
+
+// ---- Bone density, fractures, medication history ----
+
+const DXA_LOINC = { spine: '38267-1', hip: '38264-8', femur: '38263-0', forearm: '38265-5' } as const;
+
+/** A DXA T-score at spine (L1–L4), total hip, femoral neck / femur, or forearm. */
+export function tScore(
+  site: keyof typeof DXA_LOINC,
+  value: number,
+  date: string,
+  options: { id?: string } = {},
+): Observation {
+  return {
+    resourceType: 'Observation',
+    id: options.id ?? newId('dxa'),
+    status: 'final',
+    category: [
+      {
+        coding: [
+          { system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'imaging' },
+        ],
+      },
+    ],
+    code: { coding: [{ system: SYSTEM.loinc, code: DXA_LOINC[site] }] },
+    subject: { reference: `Patient/${PATIENT_ID}` },
+    effectiveDateTime: date,
+    valueQuantity: { value, system: SYSTEM.ucum, code: '{T-score}', unit: 'T-score' },
+  };
+}
+
+export function frax(percent: number, date: string): Observation {
+  return {
+    resourceType: 'Observation',
+    id: newId('frax'),
+    status: 'final',
+    code: { coding: [{ system: SYSTEM.loinc, code: '90265-0' }] },
+    subject: { reference: `Patient/${PATIENT_ID}` },
+    effectiveDateTime: date,
+    valueQuantity: { value: percent, system: SYSTEM.ucum, code: '%', unit: '%' },
+  };
+}
+
+const FRACTURE_CODES = {
+  hip: icd10('S72.0'),
+  vertebra: icd10('S22.0'),
+  radius: icd10('S52.5'),
+  humerus: icd10('S42.2'),
+  ankle: icd10('S82.5'),
+  osteoporotic: icd10('M80.0'),
+  vertebraSnomed: { system: SYSTEM.snomed, code: '42942008' },
+} as const;
+
+/** A fracture Condition with onset date. */
+export function fracture(
+  kind: keyof typeof FRACTURE_CODES,
+  onset: string,
+  options: { id?: string; severe?: boolean; bodySite?: string; status?: string } = {},
+): Condition {
+  const base = condition(FRACTURE_CODES[kind], {
+    onset,
+    ...(options.id ? { id: options.id } : {}),
+  });
+  return {
+    ...base,
+    ...(options.status
+      ? { clinicalStatus: { coding: [{ system: SYSTEM.conditionClinical, code: options.status }] } }
+      : {}),
+    ...(options.severe
+      ? { severity: { coding: [{ system: SYSTEM.snomed, code: '24484000', display: 'Severe' }] } }
+      : {}),
+    ...(options.bodySite
+      ? { bodySite: [{ coding: [{ system: SYSTEM.snomed, code: options.bodySite }] }] }
+      : {}),
+  };
+}
+
+/** A completed administration (an infusion, an injection, a dose). */
+export function administration(
+  coding: Coding,
+  date: string,
+  options: { id?: string } = {},
+): FhirResource {
+  return {
+    resourceType: 'MedicationAdministration',
+    id: options.id ?? newId('admin'),
+    status: 'completed',
+    medicationCodeableConcept: { coding: [coding] },
+    subject: { reference: `Patient/${PATIENT_ID}` },
+    effectiveDateTime: date,
+  };
+}
+
+/** A dose per day in mg, once daily. */
+function dailyDosage(mgPerDay: number) {
+  return {
+    timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' as const } },
+    doseAndRate: [
+      { doseQuantity: { value: mgPerDay, system: SYSTEM.ucum, code: 'mg', unit: 'mg' } },
+    ],
+  };
+}
+
+/** A MedicationStatement over a period; `end` omitted and status active = ongoing. */
+export function statement(
+  coding: Coding,
+  start: string,
+  options: {
+    end?: string;
+    status?: 'active' | 'completed' | 'stopped';
+    mgPerDay?: number;
+    id?: string;
+  } = {},
+): FhirResource {
+  return {
+    resourceType: 'MedicationStatement',
+    id: options.id ?? newId('stmt'),
+    status: options.status ?? (options.end ? 'completed' : 'active'),
+    medicationCodeableConcept: { coding: [coding], text: coding.display },
+    subject: { reference: `Patient/${PATIENT_ID}` },
+    effectivePeriod: { start, ...(options.end ? { end: options.end } : {}) },
+    ...(options.mgPerDay !== undefined ? { dosage: [dailyDosage(options.mgPerDay)] } : {}),
+  };
+}
+
+/** An active prescription (MedicationRequest) authored on `start`. */
+export function activeRequest(
+  coding: Coding,
+  start: string,
+  options: { mgPerDay?: number; id?: string } = {},
+): MedicationRequest {
+  return {
+    resourceType: 'MedicationRequest',
+    id: options.id ?? newId('rx'),
+    status: 'active',
+    intent: 'order',
+    medicationCodeableConcept: { coding: [coding], text: coding.display },
+    subject: { reference: `Patient/${PATIENT_ID}` },
+    authoredOn: start,
+    ...(options.mgPerDay !== undefined
+      ? { dosageInstruction: [dailyDosage(options.mgPerDay)] }
+      : {}),
+  };
+}
+
+/** A draft order with a daily dose in mg (order-time rules). */
+export function draftWithDose(
+  coding: Coding,
+  mgPerDay: number,
+  options: { id?: string; text?: string } = {},
+): MedicationRequest {
+  return { ...medicationRequest(coding, options), dosageInstruction: [dailyDosage(mgPerDay)] };
+}
+
+export function fallRiskAssessmentProcedure(date: string): FhirResource {
+  return {
+    resourceType: 'Procedure',
+    id: newId('proc'),
+    status: 'completed',
+    code: { coding: [{ system: SYSTEM.snomed, code: '414191008' }] },
+    subject: { reference: `Patient/${PATIENT_ID}` },
+    performedDateTime: date,
+  };
+}
+
+export const yearsAgo = (years: number): string => daysAgo(Math.round(years * 365.25));
+export const monthsAgo = (months: number): string => daysAgo(Math.round(months * 30.4375));

@@ -1,6 +1,10 @@
 /** Run the rules on FHIR test data the way a hook call does (snapshot → engine), clock pinned. */
 import type { FhirResource, MedicationRequest } from 'fhir/r4';
-import { DEFAULT_GUIDELINE_CONFIG, snapshotSettings, type GuidelineConfig } from '../../src/guideline/config';
+import {
+  DEFAULT_GUIDELINE_CONFIG,
+  snapshotSettings,
+  type GuidelineConfig,
+} from '../../src/guideline/config';
 import { evaluate } from '../../src/guideline/engine';
 import type { Finding } from '../../src/guideline/finding';
 import { buildSnapshot } from '../../src/patient/build';
@@ -12,7 +16,7 @@ export function patientView(
 ): Finding[] {
   const snapshot = buildSnapshot({
     patientId: PATIENT_ID,
-    resources: [patient(), ...resources],
+    resources: withPatient(resources),
     now: NOW,
     settings: snapshotSettings(config),
   });
@@ -26,12 +30,19 @@ export function orderTime(
 ): Finding[] {
   const snapshot = buildSnapshot({
     patientId: PATIENT_ID,
-    resources: [patient(), ...resources],
+    resources: withPatient(resources),
     draftOrders: drafts,
     now: NOW,
     settings: snapshotSettings(config),
   });
   return evaluate('order', snapshot, NOW, config);
+}
+
+/** The default patient (a woman of 78) unless the test brings its own Patient. */
+function withPatient(resources: FhirResource[]): FhirResource[] {
+  return resources.some((resource) => resource.resourceType === 'Patient')
+    ? resources
+    : [patient(), ...resources];
 }
 
 export const codesOf = (findings: Finding[]): string[] =>

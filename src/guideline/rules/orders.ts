@@ -3,13 +3,15 @@
  * critical when the order would harm, each naming its draft and offering to remove
  * it. R11, R13, and R6 / R7 / R8 for a drafted antiresorptive.
  */
-import { ANTIRESORPTIVE_DRUGS, CALCIUM_PRODUCTS } from '../../fhir/code-lists';
+import { ANTIRESORPTIVE_DRUGS, CALCIUM_PRODUCTS, OSTEOPOROSIS_DRUGS } from '../../fhir/code-lists';
 import { DAY_MS } from '../../patient/dates';
 import type { DraftMedicationOrder, PatientSnapshot } from '../../patient/snapshot';
 import type { GuidelineConfig } from '../config';
 import type { Evidence, Finding } from '../finding';
 import { correctedCalcium, isBelow, labEvidence } from '../labs';
+import { screeningLabsMissing, teriparatideContraindications } from './before-treatment';
 import { hypercalcaemia, hypocalcaemia, vitaminDLow } from './blood-results';
+import { maxDurationFacts } from './follow-up';
 
 export function orderFindings(
   snapshot: PatientSnapshot,
@@ -35,7 +37,86 @@ export function orderFindings(
   const calcium = snapshot.drafts.filter((draft) => CALCIUM_PRODUCTS.includes(draft.drug));
   const r13 = calciumContraindication(snapshot, calcium, config);
   if (r13) findings.push(r13);
+  const r14 = calciumDoseLimit(snapshot, calcium, config);
+  if (r14) findings.push(r14);
+  const teriparatide = snapshot.drafts.filter((draft) => draft.drug === 'teriparatide');
+  const r12 = teriparatideContraindication(snapshot, teriparatide, config);
+  if (r12) findings.push(r12);
+  const r15 = maxDurationAtOrder(snapshot, now, config);
+  if (r15) findings.push(r15);
+  const osteoporosisDrafts = snapshot.drafts.filter((draft) => OSTEOPOROSIS_DRUGS.includes(draft.drug));
+  if (osteoporosisDrafts.length > 0) {
+    const r1 = screeningLabsMissing(snapshot, config, now, { orderingOsteoporosisDrug: true });
+    if (r1) findings.push({ ...r1, drafts: osteoporosisDrafts.map((draft) => draft.reference) });
+  }
   return findings;
+}
+
+/** R12 · teriparatide drafted with a known contraindication (000 "Kontraindikasjoner: …"). */
+function teriparatideContraindication(
+  snapshot: PatientSnapshot,
+  drafts: DraftMedicationOrder[],
+  config: GuidelineConfig,
+): Finding | undefined {
+  if (drafts.length === 0) return undefined;
+  const found = teriparatideContraindications(snapshot, config);
+  if (found.reasons.length === 0) return undefined;
+  return {
+    rule: 'R12',
+    code: 'contraindication-teriparatide',
+    indicator: 'critical',
+    reasons: found.reasons,
+    params: { orders: draftNames(drafts) },
+    evidence: [...found.evidence, ...drafts.map(draftEvidence)],
+    drafts: drafts.map((draft) => draft.reference),
+    suggestions: drafts.map((draft) => ({ kind: 'remove-draft' as const, draft: draft.reference })),
+  };
+}
+
+/** R14 · calcium tablets above 500 mg/day with eGFR < 35; a dose the order does not state cannot be checked. */
+function calciumDoseLimit(snapshot: PatientSnapshot, drafts: DraftMedicationOrder[], config: GuidelineConfig): Finding | undefined {
+  const egfr = snapshot.labs.egfr[0];
+  if (drafts.length === 0 || !egfr || isBelow(egfr, config.kidney.egfrBelow) !== true) return undefined;
+  const over = drafts.filter((draft) => draft.dailyDoseMg !== undefined && draft.dailyDoseMg > config.kidney.calciumTabletMaxMg);
+  const unknown = drafts.filter((draft) => draft.dailyDoseMg === undefined);
+  const concerned = [...over, ...unknown];
+  if (concerned.length === 0) return undefined;
+  return {
+    rule: 'R14',
+    code: 'calcium-dose-limit',
+    indicator: 'warning',
+    reasons: [...(over.length > 0 ? ['dose-above-limit'] : []), ...(unknown.length > 0 ? ['dose-unknown'] : [])],
+    params: {
+      orders: draftNames(concerned),
+      egfr: egfr.value,
+      egfrDate: egfr.date,
+      egfrBelow: config.kidney.egfrBelow,
+      calciumTabletMaxMg: config.kidney.calciumTabletMaxMg,
+      ...(over[0]?.dailyDoseMg !== undefined ? { dailyDoseMg: over[0].dailyDoseMg } : {}),
+    },
+    evidence: [labEvidence('egfr', egfr), ...concerned.map(draftEvidence)],
+    drafts: concerned.map((draft) => draft.reference),
+  };
+}
+
+/** R15 at order time: a further dose of a drug at its maximum duration is critical. */
+function maxDurationAtOrder(snapshot: PatientSnapshot, now: Date, config: GuidelineConfig): Finding | undefined {
+  const drafted = new Set(snapshot.drafts.map((draft) => draft.drug));
+  const reached = maxDurationFacts(snapshot, config, now, (drug) => (drafted.has(drug) ? snapshot.medications[drug] : undefined));
+  if (!reached) return undefined;
+  const drug = reached.terms?.drug?.keys[0];
+  const drafts = snapshot.drafts.filter((draft) => draft.drug === drug);
+  return {
+    rule: 'R15',
+    code: 'max-duration-reached',
+    indicator: 'critical',
+    ...reached,
+    reasons: [...reached.reasons, 'order'],
+    params: { ...reached.params, orders: draftNames(drafts) },
+    evidence: [...reached.evidence, ...drafts.map(draftEvidence)],
+    drafts: drafts.map((draft) => draft.reference),
+    suggestions: drafts.map((draft) => ({ kind: 'remove-draft' as const, draft: draft.reference })),
+  };
 }
 
 /** Turn a patient-level finding into an order-time one about these drafts. */

@@ -1,0 +1,315 @@
+/**
+ * Before treatment (rules.md R1–R5; seed 000 "Behandlingsvalg 1–3", seed 001 a).
+ * Indication rules apply to patients in scope (aged ≥ 50); none of them fires for
+ * a patient already on an osteoporosis drug, except R2's supplement reminder.
+ */
+import { OSTEOPOROSIS_DRUGS } from '../../fhir/code-lists';
+import type { OrderableLabKey } from '../../fhir/orderables';
+import { DAY_MS } from '../../patient/dates';
+import type { Fracture, PatientSnapshot } from '../../patient/snapshot';
+import type { GuidelineConfig } from '../config';
+import {
+  antiresorptiveCourseAt,
+  clinicalOsteoporosisFractures,
+  currentDrug,
+  currentOsteoporosisDrug,
+  drugEvidence,
+  fractureEvidence,
+  inScope,
+  isOlderThanYears,
+  lowestTScore,
+  ongoingGlucocorticoid,
+  takesCalciumOrVitaminD,
+  tScoreEvidence,
+  vertebralFractureCount,
+} from '../facts';
+import type { Evidence, Finding } from '../finding';
+import { correctedCalcium, isBelow, judge, labEvidence } from '../labs';
+import { hypercalcaemia, hypocalcaemia, vitaminDLow } from './blood-results';
+
+/** The "Osteoporose-primærscreening" package (000): s-Ca, albumin, creatinine (GFR), 25-OH D, TSH, FT4. */
+const SCREENING: ReadonlyArray<{ lab: OrderableLabKey; present: (s: PatientSnapshot, since: number) => boolean }> = [
+  { lab: 'calciumTotal', present: (s, since) => recent(s, ['calciumTotal', 'calciumCorrected'], since) },
+  { lab: 'albumin', present: (s, since) => recent(s, ['albumin'], since) },
+  { lab: 'creatinine', present: (s, since) => recent(s, ['creatinine', 'egfr'], since) },
+  { lab: 'vitaminD', present: (s, since) => recent(s, ['vitaminD'], since) },
+  { lab: 'tsh', present: (s, since) => recent(s, ['tsh'], since) },
+  { lab: 'ft4', present: (s, since) => recent(s, ['ft4'], since) },
+];
+
+function recent(snapshot: PatientSnapshot, analytes: (keyof PatientSnapshot['labs'])[], since: number): boolean {
+  return analytes.some((analyte) => (snapshot.labs[analyte][0]?.time ?? -Infinity) >= since);
+}
+
+/**
+ * R1 · screening-labs-missing: in scope, not on an osteoporosis drug, treatment is
+ * or may become indicated, and part of the screening package is missing (3 months).
+ */
+export function screeningLabsMissing(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+  options: { orderingOsteoporosisDrug?: boolean } = {},
+): Finding | undefined {
+  if (!inScope(snapshot, config) || currentOsteoporosisDrug(snapshot)) return undefined;
+  const reasons: string[] = [];
+  const evidence: Evidence[] = [];
+  const fracture = snapshot.fractures[0];
+  if (fracture) {
+    reasons.push('fracture');
+    evidence.push(fractureEvidence(fracture));
+  }
+  const lowest = lowestTScore(snapshot);
+  if (lowest && lowest.value < config.indication.lowBoneMassTScore) {
+    reasons.push('t-score');
+    evidence.push(tScoreEvidence(lowest));
+  }
+  const glucocorticoid = ongoingGlucocorticoid(snapshot, now);
+  if (glucocorticoid) {
+    reasons.push('glucocorticoid');
+    evidence.push(drugEvidence(glucocorticoid.history));
+  }
+  if (options.orderingOsteoporosisDrug) reasons.push('order');
+  if (reasons.length === 0) return undefined;
+
+  const since = now.getTime() - config.screening.recentDays * DAY_MS;
+  const missing = SCREENING.filter((item) => !item.present(snapshot, since)).map((item) => item.lab);
+  if (missing.length === 0) return undefined;
+  return {
+    rule: 'R1',
+    code: 'screening-labs-missing',
+    indicator: 'info',
+    reasons: [...reasons, 'missing'],
+    params: { recentDays: config.screening.recentDays },
+    terms: { missing: { dictionary: 'labs', keys: missing } },
+    evidence,
+    suggestions: [{ kind: 'order-labs', labs: missing }],
+  };
+}
+
+/** R2 · calcium-vitamin-d (Behandlingsvalg 1). Hypercalcaemia / PHPT blocks it: R7 speaks instead. */
+export function calciumVitaminD(snapshot: PatientSnapshot, config: GuidelineConfig, now: Date): Finding | undefined {
+  if (!inScope(snapshot, config) || takesCalciumOrVitaminD(snapshot)) return undefined;
+  if (hypercalcaemia(snapshot, config)) return undefined;
+  const reasons: string[] = [];
+  const evidence: Evidence[] = [];
+  const lowest = lowestTScore(snapshot);
+  if (lowest && lowest.value < config.indication.lowBoneMassTScore) {
+    reasons.push('a-t-score');
+    evidence.push(tScoreEvidence(lowest));
+  }
+  const vitaminD = vitaminDLow(snapshot, config);
+  const lowCalcium = hypocalcaemia(snapshot, config);
+  if (vitaminD || lowCalcium) {
+    reasons.push('b-vitamin-d-or-calcium');
+    evidence.push(...(vitaminD?.evidence ?? []), ...(lowCalcium?.evidence ?? []));
+  }
+  const glucocorticoid = ongoingGlucocorticoid(snapshot, now);
+  if (glucocorticoid) {
+    reasons.push('c-glucocorticoid');
+    evidence.push(drugEvidence(glucocorticoid.history));
+  }
+  const antiresorptive = currentOsteoporosisDrug(snapshot);
+  if (antiresorptive && antiresorptive.drug !== 'teriparatide') {
+    reasons.push('with-antiresorptive');
+    evidence.push(drugEvidence(antiresorptive));
+  }
+  if (reasons.length === 0) return undefined;
+  const egfr = snapshot.labs.egfr[0];
+  const params: Finding['params'] = {
+    calciumMgPerDay: config.supplement.calciumMgPerDay,
+    vitaminDIUPerDay: config.supplement.vitaminDIUPerDay,
+    targetLow: config.vitaminD.targetLow,
+    targetHigh: config.vitaminD.targetHigh,
+  };
+  if (egfr && isBelow(egfr, config.kidney.egfrBelow) === true) {
+    reasons.push('egfr-low');
+    params.egfr = egfr.value;
+    params.calciumTabletMaxMg = config.kidney.calciumTabletMaxMg;
+    evidence.push(labEvidence('egfr', egfr));
+  }
+  return { rule: 'R2', code: 'calcium-vitamin-d', indicator: 'info', reasons, params, evidence };
+}
+
+/** The criteria of Behandlingsvalg 2 (R3 a–d) that the patient meets. */
+export function antiresorptiveCriteria(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+  options: { clinicalOsteoporosisOnly?: boolean } = {},
+): { reasons: string[]; evidence: Evidence[]; params: Finding['params'] } {
+  const reasons: string[] = [];
+  const evidence: Evidence[] = [];
+  const params: Finding['params'] = {};
+  const lowest = lowestTScore(snapshot);
+  if (lowest && lowest.value <= config.indication.osteoporosisTScore) {
+    reasons.push('a-t-score');
+    evidence.push(tScoreEvidence(lowest));
+    params.tScore = lowest.value;
+  }
+  const glucocorticoid = ongoingGlucocorticoid(snapshot, now);
+  const age = snapshot.ageYears ?? 0;
+  if (glucocorticoid && lowest && lowest.value < config.indication.lowBoneMassTScore && age > config.indication.glucocorticoidAgeAbove) {
+    if (glucocorticoid.mgPerDay === undefined) {
+      reasons.push('b-glucocorticoid-dose-unknown');
+      evidence.push(drugEvidence(glucocorticoid.history));
+    } else if (
+      glucocorticoid.mgPerDay >= config.indication.prednisoloneMgPerDay &&
+      glucocorticoid.months > config.indication.glucocorticoidMonths
+    ) {
+      reasons.push('b-glucocorticoid');
+      evidence.push(tScoreEvidence(lowest), {
+        item: 'glucocorticoid',
+        value: glucocorticoid.mgPerDay,
+        unit: 'mg/d',
+        ...(glucocorticoid.history.courseStart ? { date: glucocorticoid.history.courseStart.date } : {}),
+        source: glucocorticoid.history.sources[glucocorticoid.history.sources.length - 1] ?? '',
+      });
+      params.prednisoloneMgPerDay = glucocorticoid.mgPerDay;
+    }
+  }
+  const fractures: Fracture[] = options.clinicalOsteoporosisOnly
+    ? clinicalOsteoporosisFractures(snapshot)
+    : snapshot.fractures;
+  if (fractures.length > 0) {
+    reasons.push('c-fracture');
+    evidence.push(...fractures.slice(0, 3).map(fractureEvidence));
+    if (fractures.some((fracture) => fracture.mechanism === 'assumed')) reasons.push('mechanism-assumed');
+  }
+  const frax = snapshot.fraxMajor;
+  if (frax && frax.value >= config.indication.fraxMajorPercent) {
+    reasons.push('d-frax');
+    evidence.push({ item: 'frax', value: frax.value, unit: '%', date: frax.date, source: frax.source });
+    params.frax = frax.value;
+  }
+  return { reasons, evidence, params };
+}
+
+/**
+ * R3 · antiresorptive-indicated (Behandlingsvalg 2): the criteria a–d met, the
+ * drugs the data rules out, the pre-start checks still open.
+ */
+export function antiresorptiveIndicated(snapshot: PatientSnapshot, config: GuidelineConfig, now: Date): Finding | undefined {
+  if (!inScope(snapshot, config) || currentOsteoporosisDrug(snapshot)) return undefined;
+  const criteria = antiresorptiveCriteria(snapshot, config, now);
+  const met = criteria.reasons.filter((reason) => /^[a-d]-/.test(reason) && reason !== 'b-glucocorticoid-dose-unknown');
+  if (met.length === 0) return undefined;
+  const reasons = [...criteria.reasons];
+  const evidence = [...criteria.evidence];
+  const params: Finding['params'] = { ...criteria.params, egfrBelow: config.kidney.egfrBelow };
+  const egfr = snapshot.labs.egfr[0];
+  if (egfr && isBelow(egfr, config.kidney.egfrBelow) === true) {
+    reasons.push('zoledronic-acid-ruled-out');
+    params.egfr = egfr.value;
+    evidence.push(labEvidence('egfr', egfr));
+  }
+  const calcium = correctedCalcium(snapshot, config);
+  if (calcium?.judgement.level === 'low') reasons.push('check-hypocalcaemia');
+  if (hypercalcaemia(snapshot, config)) reasons.push('check-hypercalcaemia');
+  if (vitaminDLow(snapshot, config)) reasons.push('check-vitamin-d');
+  reasons.push(
+    snapshot.sex === 'female' && (snapshot.ageYears ?? 0) >= config.denosumab.bluePrescriptionWomenFromAge
+      ? 'denosumab-blue-prescription'
+      : 'denosumab-helfo',
+  );
+  reasons.push('dental');
+  params.bluePrescriptionFromAge = config.denosumab.bluePrescriptionWomenFromAge;
+  return { rule: 'R3', code: 'antiresorptive-indicated', indicator: 'warning', reasons, params, evidence };
+}
+
+/** R4 · treat-without-dxa: elderly, hip / vertebral fragility fracture, no DXA, not treated (001 a). */
+export function treatWithoutDxa(snapshot: PatientSnapshot, config: GuidelineConfig): Finding | undefined {
+  if (!inScope(snapshot, config) || (snapshot.ageYears ?? 0) < config.treatWithoutDxa.minAge) return undefined;
+  if (snapshot.dxaOnRecord || currentOsteoporosisDrug(snapshot)) return undefined;
+  const fractures = clinicalOsteoporosisFractures(snapshot);
+  if (fractures.length === 0) return undefined;
+  return {
+    rule: 'R4',
+    code: 'treat-without-dxa',
+    indicator: 'info',
+    reasons: ['clinical-osteoporosis', ...(fractures.some((f) => f.mechanism === 'assumed') ? ['mechanism-assumed'] : [])],
+    params: { age: snapshot.ageYears ?? 0, minAge: config.treatWithoutDxa.minAge },
+    evidence: fractures.map(fractureEvidence),
+  };
+}
+
+/** Teriparatide contraindications known from the data (000: "Kontraindikasjoner: …"). */
+export function teriparatideContraindications(snapshot: PatientSnapshot, config: GuidelineConfig): { reasons: string[]; evidence: Evidence[] } {
+  const reasons: string[] = [];
+  const evidence: Evidence[] = [];
+  const calcium = correctedCalcium(snapshot, config);
+  if (calcium?.judgement.level === 'high') {
+    reasons.push('ci-hypercalcaemia');
+    evidence.push(...calcium.evidence);
+  }
+  const pth = snapshot.labs.pth[0];
+  if (pth && judge(pth, { low: config.pth.lowBelow, high: config.pth.highAbove }).level === 'high') {
+    reasons.push('ci-pth-high');
+    evidence.push(labEvidence('pth', pth));
+  }
+  for (const diagnosis of snapshot.diagnoses) {
+    const reason =
+      diagnosis.kind === 'radiotherapyHistory'
+        ? 'ci-radiotherapy'
+        : diagnosis.kind === 'boneMalignancy'
+          ? 'ci-bone-malignancy'
+          : diagnosis.kind === 'hypercalcaemia' || diagnosis.kind === 'primaryHyperparathyroidism'
+            ? 'ci-hypercalcaemia'
+            : undefined;
+    if (!reason) continue;
+    if (!reasons.includes(reason)) reasons.push(reason);
+    evidence.push({ item: 'diagnosis', value: diagnosis.code, ...(diagnosis.date ? { date: diagnosis.date } : {}), source: diagnosis.source });
+  }
+  return { reasons, evidence };
+}
+
+/** R5 · anabolic-referral (Behandlingsalternativ 3): refer to endocrinology for teriparatide. */
+export function anabolicReferral(snapshot: PatientSnapshot, config: GuidelineConfig): Finding | undefined {
+  if (!inScope(snapshot, config)) return undefined;
+  if (['teriparatide', 'abaloparatide', 'romosozumab'].some((drug) => currentDrug(snapshot, drug as (typeof OSTEOPOROSIS_DRUGS)[number]))) {
+    return undefined;
+  }
+  const reasons: string[] = [];
+  const evidence: Evidence[] = [];
+  const params: Finding['params'] = {};
+  const lowest = lowestTScore(snapshot);
+  const higherRisk = snapshot.sex === 'male' || (snapshot.sex === 'female' && (snapshot.ageYears ?? 0) < config.anabolic.youngWomanAgeBelow);
+  const limit = higherRisk ? config.anabolic.severeTScoreHigherRisk : config.anabolic.severeTScore;
+  if (lowest && lowest.value < limit) {
+    reasons.push('a-t-score');
+    evidence.push(tScoreEvidence(lowest));
+    params.tScore = lowest.value;
+    params.tScoreLimit = limit;
+  }
+  const vertebral = vertebralFractureCount(snapshot);
+  if (vertebral >= config.anabolic.vertebralFractureCount) {
+    reasons.push('b-vertebral-fractures');
+    params.vertebralFractures = vertebral;
+    evidence.push(...snapshot.fractures.filter((f) => f.site === 'vertebra').map(fractureEvidence));
+  }
+  const severe = snapshot.fractures.find((fracture) => fracture.severe);
+  if (severe) {
+    reasons.push('c-severe-vertebral');
+    evidence.push(fractureEvidence(severe));
+  }
+  const onTreatment = snapshot.fractures.find(
+    (fracture) => fracture.time !== undefined && antiresorptiveCourseAt(snapshot, fracture.time, config.anabolic.fractureOnTreatmentMonths),
+  );
+  if (onTreatment?.time !== undefined) {
+    const course = antiresorptiveCourseAt(snapshot, onTreatment.time, config.anabolic.fractureOnTreatmentMonths);
+    reasons.push('d-fracture-on-treatment');
+    evidence.push(fractureEvidence(onTreatment), ...(course ? [drugEvidence(course)] : []));
+    params.treatmentMonths = config.anabolic.fractureOnTreatmentMonths;
+  }
+  if (reasons.length === 0) return undefined;
+  const contraindications = teriparatideContraindications(snapshot, config);
+  if (contraindications.reasons.length > 0) {
+    reasons.push('teriparatide-contraindicated', ...contraindications.reasons);
+    evidence.push(...contraindications.evidence);
+  } else {
+    reasons.push('refer');
+  }
+  return { rule: 'R5', code: 'anabolic-referral', indicator: 'warning', reasons, params, evidence };
+}
+
+export { isOlderThanYears };
