@@ -162,7 +162,11 @@ describe('R3 · antiresorptive-indicated (000 Behandlingsvalg 2 a–d)', () => {
   test.each([
     ['a) T-score −2.5 at the hip', [tScore('hip', -2.5, monthsAgo(1))], ['a-t-score']],
     ['a) T-score −2.4: not met', [tScore('hip', -2.4, monthsAgo(1))], []],
-    ['a) forearm −3.0 is not hip or spine', [tScore('forearm', -3.0, monthsAgo(1)), tScore('spine', -1.2, monthsAgo(1))], []],
+    [
+      'a) forearm −3.0 is not hip or spine',
+      [tScore('forearm', -3.0, monthsAgo(1)), tScore('spine', -1.2, monthsAgo(1))],
+      [],
+    ],
     [
       'c) a distal radius fracture at 77, whatever the T-score',
       [tScore('spine', -0.5, monthsAgo(1)), fracture('radius', monthsAgo(3))],

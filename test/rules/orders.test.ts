@@ -1,5 +1,16 @@
 /** Order-time safety (rules.md "At order time"): R11, R13, and R6 / R7 / R8 on a drafted antiresorptive. */
-import { condition, daysAgo, DRUGS, icd10, labs, medicationRequest } from '../helpers/fhir';
+import {
+  administration,
+  condition,
+  daysAgo,
+  DRUGS,
+  draftWithDose,
+  icd10,
+  labs,
+  medicationRequest,
+  patient,
+  yearsAgo,
+} from '../helpers/fhir';
 import { codesOf, only, orderTime } from './evaluate';
 
 const za = () =>
@@ -114,5 +125,114 @@ describe('R13 · contraindication-calcium (000: "Kontraindisert ved hypERkalsemi
     expect(codesOf(orderTime([condition(icd10('E21.0'))], [calcium()]))).toEqual([
       'contraindication-calcium',
     ]);
+  });
+});
+
+describe('R12 · contraindication-teriparatide (000: "Kontraindikasjoner: Hyperkalsemi/forhøyet PTH, tidligere strålebehandling av skjelettet, maligniteter i skjelett/benmetastase")', () => {
+  const teriparatide = () =>
+    medicationRequest(DRUGS.teriparatide, { id: 'pth-draft', text: 'Forsteo 20 µg' });
+  test.each([
+    ['bone metastasis C79.5', [condition(icd10('C79.5'))], ['ci-bone-malignancy']],
+    [
+      'radiotherapy history Z92.3 (resolved: still history)',
+      [condition(icd10('Z92.3'), { clinicalStatus: 'resolved' })],
+      ['ci-radiotherapy'],
+    ],
+    ['PTH 8.0 pmol/L', [labs.pth(8.0, daysAgo(10))], ['ci-pth-high']],
+    [
+      'corrected Ca 2.60',
+      [labs.calcium(2.6, daysAgo(10)), labs.albumin(41.3, daysAgo(10))],
+      ['ci-hypercalcaemia'],
+    ],
+    [
+      'PTH 6.9 and normal calcium',
+      [labs.pth(6.9, daysAgo(10)), labs.calcium(2.4, daysAgo(10)), labs.albumin(41.3, daysAgo(10))],
+      [],
+    ],
+  ])('%s', (_label, resources, reasons) => {
+    const finding = orderTime(resources, [teriparatide()]).find(
+      (f) => f.code === 'contraindication-teriparatide',
+    );
+    expect(finding?.reasons ?? []).toEqual(reasons);
+    if (finding) {
+      expect(finding.indicator).toBe('critical');
+      expect(finding.suggestions).toEqual([
+        { kind: 'remove-draft', draft: 'MedicationRequest/pth-draft' },
+      ]);
+    }
+  });
+});
+
+describe('R14 · calcium-dose-limit (000: "Ved eGFR < 35 bør ikke mer enn 500 mg kalsium gis som tablett")', () => {
+  test.each([
+    [
+      '1000 mg/day, eGFR 30',
+      draftWithDose(DRUGS.calciumVitaminD, 1000, { id: 'ca' }),
+      30,
+      ['dose-above-limit'],
+    ],
+    ['500 mg/day, eGFR 30', draftWithDose(DRUGS.calciumVitaminD, 500, { id: 'ca' }), 30, []],
+    ['1000 mg/day, eGFR 35', draftWithDose(DRUGS.calciumVitaminD, 1000, { id: 'ca' }), 35, []],
+    [
+      'no dose stated, eGFR 30 (cannot be checked: said so)',
+      medicationRequest(DRUGS.calciumVitaminD, { id: 'ca' }),
+      30,
+      ['dose-unknown'],
+    ],
+  ])('%s', (_label, draft, egfr, reasons) => {
+    const finding = orderTime([labs.egfr(egfr, daysAgo(10))], [draft]).find(
+      (f) => f.code === 'calcium-dose-limit',
+    );
+    expect(finding?.reasons ?? []).toEqual(reasons);
+    if (finding) expect(finding.indicator).toBe('warning');
+  });
+});
+
+describe('R15 at order time: a further dose at the maximum is critical', () => {
+  test('a 7th zoledronic acid infusion drafted after 6', () => {
+    const infusions = [10, 8, 6, 4, 2, 0.5].map((years) =>
+      administration(DRUGS.zoledronicAcid, yearsAgo(years)),
+    );
+    const findings = orderTime(
+      [
+        ...infusions,
+        labs.egfr(60, daysAgo(10)),
+        labs.calcium(2.4, daysAgo(10)),
+        labs.albumin(41.3, daysAgo(10)),
+      ],
+      [za()],
+    );
+    const finding = only(findings, 'max-duration-reached');
+    expect(finding.indicator).toBe('critical');
+    expect(finding.reasons).toEqual(['zoledronic-acid', 'order']);
+    expect(finding.suggestions).toEqual([
+      { kind: 'remove-draft', draft: 'MedicationRequest/draft-za' },
+    ]);
+  });
+
+  test('the 6th infusion drafted after 5 is allowed', () => {
+    const infusions = [8, 6, 4, 2, 0.5].map((years) =>
+      administration(DRUGS.zoledronicAcid, yearsAgo(years)),
+    );
+    expect(codesOf(orderTime([...infusions, labs.egfr(60, daysAgo(10))], [za()]))).not.toContain(
+      'max-duration-reached',
+    );
+  });
+});
+
+describe('R1 at order time: an osteoporosis drug being ordered without the screening package', () => {
+  test('alendronate drafted, no labs → screening-labs-missing naming the draft', () => {
+    const finding = only(
+      orderTime([], [medicationRequest(DRUGS.alendronate, { id: 'aln' })]),
+      'screening-labs-missing',
+    );
+    expect(finding.reasons).toEqual(['order', 'missing']);
+    expect(finding.drafts).toEqual(['MedicationRequest/aln']);
+  });
+
+  test('not for a patient under 50 (indication scope), while the safety rules still apply', () => {
+    const young = patient({ birthDate: '1990-01-01' });
+    const findings = orderTime([young, labs.egfr(20, daysAgo(5))], [za()]);
+    expect(codesOf(findings)).toEqual(['contraindication-zoledronic-acid']);
   });
 });
