@@ -32,7 +32,9 @@ export function hypercalcaemia(
 ): Finding | undefined {
   const calcium = correctedCalcium(snapshot, config);
   const high = calcium?.judgement.level === 'high';
-  const diagnoses = snapshot.diagnoses;
+  const diagnoses = snapshot.diagnoses.filter(
+    (diagnosis) => diagnosis.kind === 'primaryHyperparathyroidism' || diagnosis.kind === 'hypercalcaemia',
+  );
   if (!high && diagnoses.length === 0) return undefined;
 
   const reasons = high && calcium ? calciumReasons(calcium, 'calcium-high') : [];
