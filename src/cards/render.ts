@@ -8,11 +8,12 @@ import { dxaServiceRequest, labServiceRequest } from '../fhir/orderables';
 import {
   OVERRIDE_REASON_SYSTEM,
   RECOMMENDATION_SYSTEM,
+  RULE_LINKS,
   RULES,
   type RecommendationCode,
 } from '../guideline/catalogue';
 import type { Evidence, Finding, SuggestionSpec } from '../guideline/finding';
-import { SEEDS, type Citation } from '../guideline/seeds';
+import { SEEDS, SOURCE_LINKS, type Citation } from '../guideline/seeds';
 import type { Card, Coding, Suggestion } from './card';
 import { escapeMarkdown, fill, formatDate, formatNumber, formatUnit } from './format';
 import { codeTextsFor, textsFor, type CardTexts, type Language } from './texts';
@@ -72,6 +73,12 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
     card.selectionBehavior = 'any';
   }
   if (finding.indicator !== 'info') card.overrideReasons = overrideReasons(texts);
+  const links = (RULE_LINKS[finding.rule] ?? []).map((id) => ({
+    label: texts.links?.[id] ?? SOURCE_LINKS[id],
+    url: SOURCE_LINKS[id],
+    type: 'absolute' as const,
+  }));
+  if (links.length > 0) card.links = links;
   return card;
 }
 

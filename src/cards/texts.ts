@@ -38,6 +38,8 @@ const cardTextsSchema = z
     labs: stringMap,
     drugs: stringMap,
     sites: stringMap,
+    /** Labels of SOURCE_LINKS (src/guideline/seeds.ts). */
+    links: stringMap.optional(),
     suggestions: stringMap,
     overrideReasons: stringMap,
     codes: z.partialRecord(z.enum(RECOMMENDATION_CODES), codeTexts),

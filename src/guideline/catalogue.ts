@@ -3,7 +3,7 @@
  * recommendation code and the seed sentences it follows. Cards quote these, so a
  * reader goes from a card to its rule and guideline text in one hop.
  */
-import type { Citation } from './seeds';
+import type { Citation, SourceLinkId } from './seeds';
 
 export type Indicator = 'info' | 'warning' | 'critical';
 
@@ -51,13 +51,31 @@ export interface RuleDefinition {
   citations: readonly Citation[];
 }
 
+/** Further reading per rule: pages the seeds themselves link to. */
+export const RULE_LINKS: Partial<Record<RuleId, readonly SourceLinkId[]>> = {
+  R1: ['lavenergibrudd'],
+  R2: ['lavenergibrudd', 'helsenorge'],
+  R3: ['lavenergibrudd', 'frax', 'nrf'],
+  R4: ['lavenergibrudd', 'nrf'],
+  R5: ['endokrinologi', 'lavenergibrudd'],
+  R7: ['endokrinologi'],
+  R16: ['p1np'],
+  R18: ['lavenergibrudd'],
+  R19: ['lavenergibrudd'],
+  R20: ['p1np'],
+  R21: ['lavenergibrudd'],
+  R22: ['lavenergibrudd'],
+  R23: ['worldFalls'],
+};
+
 export const RULES = {
   R1: {
     codes: ['screening-labs-missing'],
     citations: [
       {
         seed: '000',
-        quote: '«Osteoporose-primærscreening»-pakke i DIPS Interactor: s-Ca, Albumin, kreatinin (GFR), 25-OH vit D, TSH, FT4.',
+        quote:
+          '«Osteoporose-primærscreening»-pakke i DIPS Interactor: s-Ca, Albumin, kreatinin (GFR), 25-OH vit D, TSH, FT4.',
       },
     ],
   },
@@ -70,8 +88,15 @@ export const RULES = {
         quote:
           'a) Skal gis til alle med T-score < -1,0 b) Alle med biokjemisk vitamin D mangel og/eller HYPOkalsemi uansett T-score. c) Alle med pågående glukokortikoidbehandling',
       },
-      { seed: '000', quote: 'Kontraindisert ved hypERkalsemi eller kjent primær hyperparathyroidisme.' },
-      { seed: '000', quote: 'Ved eGFR < 35 bør ikke mer enn 500 mg kalsium gis som tablett (inntak per kost, uproblematisk).' },
+      {
+        seed: '000',
+        quote: 'Kontraindisert ved hypERkalsemi eller kjent primær hyperparathyroidisme.',
+      },
+      {
+        seed: '000',
+        quote:
+          'Ved eGFR < 35 bør ikke mer enn 500 mg kalsium gis som tablett (inntak per kost, uproblematisk).',
+      },
     ],
   },
   R3: {
@@ -84,7 +109,8 @@ export const RULES = {
       },
       {
         seed: '000',
-        quote: '(Kvinner ≥75 år vil kunne få Prolia på blå resept. For menn uansett alder og kvinner <75 år, må lege søke på § 3 til Helfo)',
+        quote:
+          '(Kvinner ≥75 år vil kunne få Prolia på blå resept. For menn uansett alder og kvinner <75 år, må lege søke på § 3 til Helfo)',
       },
       {
         seed: '001',
@@ -204,7 +230,11 @@ export const RULES = {
   R14: {
     codes: ['calcium-dose-limit'],
     citations: [
-      { seed: '000', quote: 'Ved eGFR < 35 bør ikke mer enn 500 mg kalsium gis som tablett (inntak per kost, uproblematisk).' },
+      {
+        seed: '000',
+        quote:
+          'Ved eGFR < 35 bør ikke mer enn 500 mg kalsium gis som tablett (inntak per kost, uproblematisk).',
+      },
     ],
   },
   R15: {
@@ -220,7 +250,8 @@ export const RULES = {
     citations: [
       {
         seed: '000',
-        quote: 'Pasienten bør ta nye blodprøver 3 mnd etter oppstart av behandling for kontroll av kalsium og vitamin D status',
+        quote:
+          'Pasienten bør ta nye blodprøver 3 mnd etter oppstart av behandling for kontroll av kalsium og vitamin D status',
       },
       {
         seed: '000',
@@ -249,17 +280,29 @@ export const RULES = {
       },
       { seed: '000', quote: 'Første DXA- måling gjennomføres etter 2 år.' },
       { seed: '000', quote: 'DXA anbefales etter 12 og 24 måneder.' },
-      { seed: '000', quote: 'Ved behandlingspause bør indikasjon for reoppstart vurderes med ny DXA-måling etter 2 år.' },
-      { seed: '000', quote: 'T-score i bedring, men fortsatt ≤ -2.5, fortsett uendret behandling. Ny evaluering etter 2-3 år.' },
+      {
+        seed: '000',
+        quote:
+          'Ved behandlingspause bør indikasjon for reoppstart vurderes med ny DXA-måling etter 2 år.',
+      },
+      {
+        seed: '000',
+        quote:
+          'T-score i bedring, men fortsatt ≤ -2.5, fortsett uendret behandling. Ny evaluering etter 2-3 år.',
+      },
     ],
   },
   R18: {
     codes: ['treatment-response-inadequate'],
     citations: [
-      { seed: '000', quote: 'T-score uendret el forverring: Vurder compliance og bytte av medikasjon.' },
       {
         seed: '000',
-        quote: 'Ved manglende effekt på T-score og/eller nye brudd vurder skifte av behandling (Prolia eller anabol terapi).',
+        quote: 'T-score uendret el forverring: Vurder compliance og bytte av medikasjon.',
+      },
+      {
+        seed: '000',
+        quote:
+          'Ved manglende effekt på T-score og/eller nye brudd vurder skifte av behandling (Prolia eller anabol terapi).',
       },
     ],
   },
@@ -268,7 +311,8 @@ export const RULES = {
     citations: [
       {
         seed: '000',
-        quote: 'T-score >-2.5 og det ikke er oppstått nye frakturer under behandlingen, vurder behandlingspause med bisfosfonat.',
+        quote:
+          'T-score >-2.5 og det ikke er oppstått nye frakturer under behandlingen, vurder behandlingspause med bisfosfonat.',
       },
       {
         seed: '000',
@@ -283,7 +327,8 @@ export const RULES = {
       { seed: '000', quote: 'Anbefales gitt med 1-3 års intervall.' },
       {
         seed: '000',
-        quote: '1 års intervall mellom de to første dosene bør spesielt vurderes ved T-score < - 3,0 og/ellerflere brudd.',
+        quote:
+          '1 års intervall mellom de to første dosene bør spesielt vurderes ved T-score < - 3,0 og/ellerflere brudd.',
       },
       {
         seed: '000',
@@ -292,7 +337,8 @@ export const RULES = {
       },
       {
         seed: '000',
-        quote: 'Hvis oppnådd ønsket bedring av T-score og P1NP fortsatt < 35 µg/L ved måling etter 4 år, kan 3.dose avventes ytterligere 1 år.',
+        quote:
+          'Hvis oppnådd ønsket bedring av T-score og P1NP fortsatt < 35 µg/L ved måling etter 4 år, kan 3.dose avventes ytterligere 1 år.',
       },
       { seed: '000', quote: 'Kontraindisert ved eGFR < 35 ml/min' },
     ],
@@ -308,7 +354,8 @@ export const RULES = {
       { seed: '000', quote: 'Livslang bruk anbefales ved alder > 70 år ved oppstart.' },
       {
         seed: '000',
-        quote: 'Dersom det er ønskelig å seponere/pause Denosumab hos yngre bør det vurderes å gis 1 dose Zoledronsyre 6-9 mnd etter siste Denosumab injeksjon.',
+        quote:
+          'Dersom det er ønskelig å seponere/pause Denosumab hos yngre bør det vurderes å gis 1 dose Zoledronsyre 6-9 mnd etter siste Denosumab injeksjon.',
       },
     ],
   },
@@ -327,7 +374,8 @@ export const RULES = {
     citations: [
       {
         seed: '002',
-        quote: 'Foretar fallrisikovurdering (i tråd med lokale retningslinjer) for alle pasienter med lavenergibrudd etter et fall',
+        quote:
+          'Foretar fallrisikovurdering (i tråd med lokale retningslinjer) for alle pasienter med lavenergibrudd etter et fall',
       },
       {
         seed: '002',

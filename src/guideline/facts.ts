@@ -41,10 +41,15 @@ export function isOlderThanYears(time: number, years: number, now: Date): boolea
 
 /** The patient's current osteoporosis drug (antiresorptive or anabolic), if any. */
 export function currentOsteoporosisDrug(snapshot: PatientSnapshot): DrugHistory | undefined {
-  return OSTEOPOROSIS_DRUGS.map((drug) => snapshot.medications[drug]).find((history) => history?.current);
+  return OSTEOPOROSIS_DRUGS.map((drug) => snapshot.medications[drug]).find(
+    (history) => history?.current,
+  );
 }
 
-export function currentDrug(snapshot: PatientSnapshot, drug: MedicationClass): DrugHistory | undefined {
+export function currentDrug(
+  snapshot: PatientSnapshot,
+  drug: MedicationClass,
+): DrugHistory | undefined {
   const history = snapshot.medications[drug];
   return history?.current ? history : undefined;
 }
@@ -61,12 +66,17 @@ export interface GlucocorticoidExposure {
 }
 
 /** Ongoing systemic glucocorticoid (rules.md "Glucocorticoid exposure"). */
-export function ongoingGlucocorticoid(snapshot: PatientSnapshot, now: Date): GlucocorticoidExposure | undefined {
+export function ongoingGlucocorticoid(
+  snapshot: PatientSnapshot,
+  now: Date,
+): GlucocorticoidExposure | undefined {
   const history = currentDrug(snapshot, 'glucocorticoidSystemic');
   if (!history?.courseStart) return undefined;
   return {
     history,
-    ...(history.prednisoloneMgPerDay !== undefined ? { mgPerDay: history.prednisoloneMgPerDay } : {}),
+    ...(history.prednisoloneMgPerDay !== undefined
+      ? { mgPerDay: history.prednisoloneMgPerDay }
+      : {}),
     months: monthsBetween(history.courseStart.time, now.getTime()),
   };
 }
@@ -77,11 +87,14 @@ export function isRecent(fracture: Fracture, months: number, now: Date): boolean
 
 /** Clinical osteoporosis: a hip or vertebral fragility fracture (001). */
 export function clinicalOsteoporosisFractures(snapshot: PatientSnapshot): Fracture[] {
-  return snapshot.fractures.filter((fracture) => fracture.site === 'hip' || fracture.site === 'vertebra');
+  return snapshot.fractures.filter(
+    (fracture) => fracture.site === 'hip' || fracture.site === 'vertebra',
+  );
 }
 
 export function vertebralFractureCount(snapshot: PatientSnapshot): number {
-  return new Set(snapshot.fractures.filter((f) => f.site === 'vertebra').map((f) => f.distinctKey)).size;
+  return new Set(snapshot.fractures.filter((f) => f.site === 'vertebra').map((f) => f.distinctKey))
+    .size;
 }
 
 /** An antiresorptive course the patient was on at `time` for longer than `months` months. */
@@ -100,7 +113,13 @@ export function antiresorptiveCourseAt(
 }
 
 export function tScoreEvidence(score: TScore): Evidence {
-  return { item: 'tScore', value: score.value, date: score.date, source: score.source, site: score.site };
+  return {
+    item: 'tScore',
+    value: score.value,
+    date: score.date,
+    source: score.source,
+    site: score.site,
+  };
 }
 
 export function fractureEvidence(fracture: Fracture): Evidence {

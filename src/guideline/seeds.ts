@@ -34,3 +34,17 @@ export type SeedId = keyof typeof SEEDS;
 /** A guideline sentence (quoted in the seed's language) or a documented default of rules.md. */
 export type Citation =
   { seed: SeedId; quote: string } | { decision: string; seed?: SeedId; quote?: string };
+
+/** Further reading the seeds name (000 "Linker til mer informasjon", 002), linked from cards. */
+export const SOURCE_LINKS = {
+  lavenergibrudd: 'http://www.lavenergibrudd.no/',
+  frax: 'https://www.sheffield.ac.uk/FRAX/tool.aspx?country=42',
+  p1np: 'https://tidsskriftet.no/2020/11/debatt/fastlegens-rolle-ved-osteoporosebehandling-etter-brudd',
+  helsenorge:
+    'https://www.helsenorge.no/sykdom/muskel-og-skjelett/benskjorhet-osteoporose/#selvhjelp-og-rad',
+  nrf: 'https://norskrevmatologi.no/index.php?action=showtopic&topic=AtEEtJ7q',
+  endokrinologi: 'http://www.endokrinologi.no/',
+  worldFalls: 'https://worldfallsguidelines.com/',
+} as const;
+
+export type SourceLinkId = keyof typeof SOURCE_LINKS;

@@ -75,6 +75,30 @@ describe('R1 · screening-labs-missing (000: «Osteoporose-primærscreening»-pa
     );
   });
 
+  test('a TSH sent with a unit that is not UCUM is shown as unusable, and TSH is still listed as missing', () => {
+    const oddTsh = labs.tsh(1.4, daysAgo(10), {
+      unitSystem: 'http://example.org/local-units',
+      id: 'odd-tsh',
+    });
+    const resources = [
+      fracture('hip', monthsAgo(2)),
+      ...screening().filter((r) => r.code.coding?.[0]?.code !== '3016-3'),
+      oddTsh,
+    ];
+    const finding = only(patientView(resources), 'screening-labs-missing');
+    expect(finding.terms?.missing?.keys).toEqual(['tsh']);
+    expect(finding.reasons).toContain('unusable-results');
+    expect(finding.evidence).toContainEqual(
+      expect.objectContaining({
+        item: 'tsh',
+        value: 1.4,
+        unit: 'm[IU]/L',
+        source: 'Observation/odd-tsh',
+        notes: ['unusable'],
+      }),
+    );
+  });
+
   test('a complete recent package → no card; an eGFR stands in for creatinine', () => {
     expect(has([fracture('hip', monthsAgo(2)), ...screening()], 'screening-labs-missing')).toBe(
       false,

@@ -119,7 +119,11 @@ describe('R7 · hypercalcaemia — corrected Ca > 2.51 or PHPT; PTH interpreted 
     ['primary hyperparathyroidism E21.0, no calcium', [condition(icd10('E21.0'))], true],
     ['hypercalcaemia E835 (Norwegian ICD-10)', [condition(icd10No('E835'))], true],
     ['resolved PHPT', [condition(icd10('E21.0'), { clinicalStatus: 'resolved' })], false],
-    ['other diagnoses only (radiotherapy Z92.3, bone metastasis C79.5)', [condition(icd10('Z92.3')), condition(icd10('C79.5'))], false],
+    [
+      'other diagnoses only (radiotherapy Z92.3, bone metastasis C79.5)',
+      [condition(icd10('Z92.3')), condition(icd10('C79.5'))],
+      false,
+    ],
   ])('%s', (_label, resources, fires) => {
     expect(codesOf(patientView(resources)).includes('hypercalcaemia')).toBe(fires);
   });

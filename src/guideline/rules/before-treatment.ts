@@ -3,9 +3,9 @@
  * Indication rules apply to patients in scope (aged ≥ 50); none of them fires for
  * a patient already on an osteoporosis drug, except R2's supplement reminder.
  */
-import { OSTEOPOROSIS_DRUGS } from '../../fhir/code-lists';
+import { OSTEOPOROSIS_DRUGS, type Analyte } from '../../fhir/code-lists';
 import type { OrderableLabKey } from '../../fhir/orderables';
-import { DAY_MS } from '../../patient/dates';
+import { DAY_MS, toTime } from '../../patient/dates';
 import type { Fracture, PatientSnapshot } from '../../patient/snapshot';
 import type { GuidelineConfig } from '../config';
 import {
@@ -28,18 +28,24 @@ import { correctedCalcium, isBelow, judge, labEvidence } from '../labs';
 import { hypercalcaemia, hypocalcaemia, vitaminDLow } from './blood-results';
 
 /** The "Osteoporose-primærscreening" package (000): s-Ca, albumin, creatinine (GFR), 25-OH D, TSH, FT4. */
-const SCREENING: ReadonlyArray<{ lab: OrderableLabKey; present: (s: PatientSnapshot, since: number) => boolean }> = [
-  { lab: 'calciumTotal', present: (s, since) => recent(s, ['calciumTotal', 'calciumCorrected'], since) },
-  { lab: 'albumin', present: (s, since) => recent(s, ['albumin'], since) },
-  { lab: 'creatinine', present: (s, since) => recent(s, ['creatinine', 'egfr'], since) },
-  { lab: 'vitaminD', present: (s, since) => recent(s, ['vitaminD'], since) },
-  { lab: 'tsh', present: (s, since) => recent(s, ['tsh'], since) },
-  { lab: 'ft4', present: (s, since) => recent(s, ['ft4'], since) },
-];
+const SCREENING_ANALYTES = {
+  calciumTotal: ['calciumTotal', 'calciumCorrected'],
+  albumin: ['albumin'],
+  creatinine: ['creatinine', 'egfr'],
+  vitaminD: ['vitaminD'],
+  tsh: ['tsh'],
+  ft4: ['ft4'],
+} as const satisfies Partial<Record<OrderableLabKey, readonly Analyte[]>>;
 
-function recent(snapshot: PatientSnapshot, analytes: (keyof PatientSnapshot['labs'])[], since: number): boolean {
-  return analytes.some((analyte) => (snapshot.labs[analyte][0]?.time ?? -Infinity) >= since);
-}
+const SCREENING = (Object.keys(SCREENING_ANALYTES) as (keyof typeof SCREENING_ANALYTES)[]).map(
+  (lab) => ({
+    lab,
+    present: (snapshot: PatientSnapshot, since: number) =>
+      SCREENING_ANALYTES[lab].some(
+        (analyte) => (snapshot.labs[analyte][0]?.time ?? -Infinity) >= since,
+      ),
+  }),
+);
 
 /**
  * R1 · screening-labs-missing: in scope, not on an osteoporosis drug, treatment is
@@ -73,13 +79,31 @@ export function screeningLabsMissing(
   if (reasons.length === 0) return undefined;
 
   const since = now.getTime() - config.screening.recentDays * DAY_MS;
-  const missing = SCREENING.filter((item) => !item.present(snapshot, since)).map((item) => item.lab);
+  const missing = SCREENING.filter((item) => !item.present(snapshot, since)).map(
+    (item) => item.lab,
+  );
   if (missing.length === 0) return undefined;
+  // A result that was sent but could not be read is shown, so "missing" is not mistaken for "not drawn".
+  const unreadable = snapshot.unusable.filter(
+    (result) =>
+      missing.some((lab) => (SCREENING_ANALYTES[lab] as readonly string[]).includes(result.measure)) &&
+      (toTime(result.date) ?? -Infinity) >= since,
+  );
+  for (const result of unreadable) {
+    evidence.push({
+      item: result.measure as Evidence['item'],
+      ...(result.value !== undefined ? { value: result.value } : {}),
+      ...(result.unitSent ? { unit: result.unitSent } : {}),
+      ...(result.date ? { date: result.date } : {}),
+      source: result.source,
+      notes: ['unusable'],
+    });
+  }
   return {
     rule: 'R1',
     code: 'screening-labs-missing',
     indicator: 'info',
-    reasons: [...reasons, 'missing'],
+    reasons: [...reasons, 'missing', ...(unreadable.length > 0 ? ['unusable-results'] : [])],
     params: { recentDays: config.screening.recentDays },
     terms: { missing: { dictionary: 'labs', keys: missing } },
     evidence,
@@ -88,7 +112,11 @@ export function screeningLabsMissing(
 }
 
 /** R2 · calcium-vitamin-d (Behandlingsvalg 1). Hypercalcaemia / PHPT blocks it: R7 speaks instead. */
-export function calciumVitaminD(snapshot: PatientSnapshot, config: GuidelineConfig, now: Date): Finding | undefined {
+export function calciumVitaminD(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+): Finding | undefined {
   if (!inScope(snapshot, config) || takesCalciumOrVitaminD(snapshot)) return undefined;
   if (hypercalcaemia(snapshot, config)) return undefined;
   const reasons: string[] = [];
@@ -149,7 +177,12 @@ export function antiresorptiveCriteria(
   }
   const glucocorticoid = ongoingGlucocorticoid(snapshot, now);
   const age = snapshot.ageYears ?? 0;
-  if (glucocorticoid && lowest && lowest.value < config.indication.lowBoneMassTScore && age > config.indication.glucocorticoidAgeAbove) {
+  if (
+    glucocorticoid &&
+    lowest &&
+    lowest.value < config.indication.lowBoneMassTScore &&
+    age > config.indication.glucocorticoidAgeAbove
+  ) {
     if (glucocorticoid.mgPerDay === undefined) {
       reasons.push('b-glucocorticoid-dose-unknown');
       evidence.push(drugEvidence(glucocorticoid.history));
@@ -162,7 +195,9 @@ export function antiresorptiveCriteria(
         item: 'glucocorticoid',
         value: glucocorticoid.mgPerDay,
         unit: 'mg/d',
-        ...(glucocorticoid.history.courseStart ? { date: glucocorticoid.history.courseStart.date } : {}),
+        ...(glucocorticoid.history.courseStart
+          ? { date: glucocorticoid.history.courseStart.date }
+          : {}),
         source: glucocorticoid.history.sources[glucocorticoid.history.sources.length - 1] ?? '',
       });
       params.prednisoloneMgPerDay = glucocorticoid.mgPerDay;
@@ -174,12 +209,19 @@ export function antiresorptiveCriteria(
   if (fractures.length > 0) {
     reasons.push('c-fracture');
     evidence.push(...fractures.slice(0, 3).map(fractureEvidence));
-    if (fractures.some((fracture) => fracture.mechanism === 'assumed')) reasons.push('mechanism-assumed');
+    if (fractures.some((fracture) => fracture.mechanism === 'assumed'))
+      reasons.push('mechanism-assumed');
   }
   const frax = snapshot.fraxMajor;
   if (frax && frax.value >= config.indication.fraxMajorPercent) {
     reasons.push('d-frax');
-    evidence.push({ item: 'frax', value: frax.value, unit: '%', date: frax.date, source: frax.source });
+    evidence.push({
+      item: 'frax',
+      value: frax.value,
+      unit: '%',
+      date: frax.date,
+      source: frax.source,
+    });
     params.frax = frax.value;
   }
   return { reasons, evidence, params };
@@ -189,10 +231,16 @@ export function antiresorptiveCriteria(
  * R3 · antiresorptive-indicated (Behandlingsvalg 2): the criteria a–d met, the
  * drugs the data rules out, the pre-start checks still open.
  */
-export function antiresorptiveIndicated(snapshot: PatientSnapshot, config: GuidelineConfig, now: Date): Finding | undefined {
+export function antiresorptiveIndicated(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+): Finding | undefined {
   if (!inScope(snapshot, config) || currentOsteoporosisDrug(snapshot)) return undefined;
   const criteria = antiresorptiveCriteria(snapshot, config, now);
-  const met = criteria.reasons.filter((reason) => /^[a-d]-/.test(reason) && reason !== 'b-glucocorticoid-dose-unknown');
+  const met = criteria.reasons.filter(
+    (reason) => /^[a-d]-/.test(reason) && reason !== 'b-glucocorticoid-dose-unknown',
+  );
   if (met.length === 0) return undefined;
   const reasons = [...criteria.reasons];
   const evidence = [...criteria.evidence];
@@ -208,18 +256,30 @@ export function antiresorptiveIndicated(snapshot: PatientSnapshot, config: Guide
   if (hypercalcaemia(snapshot, config)) reasons.push('check-hypercalcaemia');
   if (vitaminDLow(snapshot, config)) reasons.push('check-vitamin-d');
   reasons.push(
-    snapshot.sex === 'female' && (snapshot.ageYears ?? 0) >= config.denosumab.bluePrescriptionWomenFromAge
+    snapshot.sex === 'female' &&
+      (snapshot.ageYears ?? 0) >= config.denosumab.bluePrescriptionWomenFromAge
       ? 'denosumab-blue-prescription'
       : 'denosumab-helfo',
   );
   reasons.push('dental');
   params.bluePrescriptionFromAge = config.denosumab.bluePrescriptionWomenFromAge;
-  return { rule: 'R3', code: 'antiresorptive-indicated', indicator: 'warning', reasons, params, evidence };
+  return {
+    rule: 'R3',
+    code: 'antiresorptive-indicated',
+    indicator: 'warning',
+    reasons,
+    params,
+    evidence,
+  };
 }
 
 /** R4 · treat-without-dxa: elderly, hip / vertebral fragility fracture, no DXA, not treated (001 a). */
-export function treatWithoutDxa(snapshot: PatientSnapshot, config: GuidelineConfig): Finding | undefined {
-  if (!inScope(snapshot, config) || (snapshot.ageYears ?? 0) < config.treatWithoutDxa.minAge) return undefined;
+export function treatWithoutDxa(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+): Finding | undefined {
+  if (!inScope(snapshot, config) || (snapshot.ageYears ?? 0) < config.treatWithoutDxa.minAge)
+    return undefined;
   if (snapshot.dxaOnRecord || currentOsteoporosisDrug(snapshot)) return undefined;
   const fractures = clinicalOsteoporosisFractures(snapshot);
   if (fractures.length === 0) return undefined;
@@ -227,14 +287,20 @@ export function treatWithoutDxa(snapshot: PatientSnapshot, config: GuidelineConf
     rule: 'R4',
     code: 'treat-without-dxa',
     indicator: 'info',
-    reasons: ['clinical-osteoporosis', ...(fractures.some((f) => f.mechanism === 'assumed') ? ['mechanism-assumed'] : [])],
+    reasons: [
+      'clinical-osteoporosis',
+      ...(fractures.some((f) => f.mechanism === 'assumed') ? ['mechanism-assumed'] : []),
+    ],
     params: { age: snapshot.ageYears ?? 0, minAge: config.treatWithoutDxa.minAge },
     evidence: fractures.map(fractureEvidence),
   };
 }
 
 /** Teriparatide contraindications known from the data (000: "Kontraindikasjoner: …"). */
-export function teriparatideContraindications(snapshot: PatientSnapshot, config: GuidelineConfig): { reasons: string[]; evidence: Evidence[] } {
+export function teriparatideContraindications(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+): { reasons: string[]; evidence: Evidence[] } {
   const reasons: string[] = [];
   const evidence: Evidence[] = [];
   const calcium = correctedCalcium(snapshot, config);
@@ -243,7 +309,10 @@ export function teriparatideContraindications(snapshot: PatientSnapshot, config:
     evidence.push(...calcium.evidence);
   }
   const pth = snapshot.labs.pth[0];
-  if (pth && judge(pth, { low: config.pth.lowBelow, high: config.pth.highAbove }).level === 'high') {
+  if (
+    pth &&
+    judge(pth, { low: config.pth.lowBelow, high: config.pth.highAbove }).level === 'high'
+  ) {
     reasons.push('ci-pth-high');
     evidence.push(labEvidence('pth', pth));
   }
@@ -258,22 +327,36 @@ export function teriparatideContraindications(snapshot: PatientSnapshot, config:
             : undefined;
     if (!reason) continue;
     if (!reasons.includes(reason)) reasons.push(reason);
-    evidence.push({ item: 'diagnosis', value: diagnosis.code, ...(diagnosis.date ? { date: diagnosis.date } : {}), source: diagnosis.source });
+    evidence.push({
+      item: 'diagnosis',
+      value: diagnosis.code,
+      ...(diagnosis.date ? { date: diagnosis.date } : {}),
+      source: diagnosis.source,
+    });
   }
   return { reasons, evidence };
 }
 
 /** R5 · anabolic-referral (Behandlingsalternativ 3): refer to endocrinology for teriparatide. */
-export function anabolicReferral(snapshot: PatientSnapshot, config: GuidelineConfig): Finding | undefined {
+export function anabolicReferral(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+): Finding | undefined {
   if (!inScope(snapshot, config)) return undefined;
-  if (['teriparatide', 'abaloparatide', 'romosozumab'].some((drug) => currentDrug(snapshot, drug as (typeof OSTEOPOROSIS_DRUGS)[number]))) {
+  if (
+    ['teriparatide', 'abaloparatide', 'romosozumab'].some((drug) =>
+      currentDrug(snapshot, drug as (typeof OSTEOPOROSIS_DRUGS)[number]),
+    )
+  ) {
     return undefined;
   }
   const reasons: string[] = [];
   const evidence: Evidence[] = [];
   const params: Finding['params'] = {};
   const lowest = lowestTScore(snapshot);
-  const higherRisk = snapshot.sex === 'male' || (snapshot.sex === 'female' && (snapshot.ageYears ?? 0) < config.anabolic.youngWomanAgeBelow);
+  const higherRisk =
+    snapshot.sex === 'male' ||
+    (snapshot.sex === 'female' && (snapshot.ageYears ?? 0) < config.anabolic.youngWomanAgeBelow);
   const limit = higherRisk ? config.anabolic.severeTScoreHigherRisk : config.anabolic.severeTScore;
   if (lowest && lowest.value < limit) {
     reasons.push('a-t-score');
@@ -293,10 +376,16 @@ export function anabolicReferral(snapshot: PatientSnapshot, config: GuidelineCon
     evidence.push(fractureEvidence(severe));
   }
   const onTreatment = snapshot.fractures.find(
-    (fracture) => fracture.time !== undefined && antiresorptiveCourseAt(snapshot, fracture.time, config.anabolic.fractureOnTreatmentMonths),
+    (fracture) =>
+      fracture.time !== undefined &&
+      antiresorptiveCourseAt(snapshot, fracture.time, config.anabolic.fractureOnTreatmentMonths),
   );
   if (onTreatment?.time !== undefined) {
-    const course = antiresorptiveCourseAt(snapshot, onTreatment.time, config.anabolic.fractureOnTreatmentMonths);
+    const course = antiresorptiveCourseAt(
+      snapshot,
+      onTreatment.time,
+      config.anabolic.fractureOnTreatmentMonths,
+    );
     reasons.push('d-fracture-on-treatment');
     evidence.push(fractureEvidence(onTreatment), ...(course ? [drugEvidence(course)] : []));
     params.treatmentMonths = config.anabolic.fractureOnTreatmentMonths;

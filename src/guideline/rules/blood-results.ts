@@ -33,7 +33,8 @@ export function hypercalcaemia(
   const calcium = correctedCalcium(snapshot, config);
   const high = calcium?.judgement.level === 'high';
   const diagnoses = snapshot.diagnoses.filter(
-    (diagnosis) => diagnosis.kind === 'primaryHyperparathyroidism' || diagnosis.kind === 'hypercalcaemia',
+    (diagnosis) =>
+      diagnosis.kind === 'primaryHyperparathyroidism' || diagnosis.kind === 'hypercalcaemia',
   );
   if (!high && diagnoses.length === 0) return undefined;
 

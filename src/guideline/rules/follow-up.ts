@@ -24,10 +24,17 @@ import type { Evidence, Finding } from '../finding';
 import { isBelow, labEvidence } from '../labs';
 
 const MONTH_MS = 30.4375 * DAY_MS;
-const ANTIRESORPTIVE_RESPONSE_DRUGS: readonly MedicationClass[] = [...ORAL_BISPHOSPHONATES, 'denosumab'];
+const ANTIRESORPTIVE_RESPONSE_DRUGS: readonly MedicationClass[] = [
+  ...ORAL_BISPHOSPHONATES,
+  'denosumab',
+];
 
 /** R15 · max-duration-reached: oral bisphosphonate ≥ 10 years, zoledronic acid ≥ 6 infusions, teriparatide ≥ 24 months. */
-export function maxDurationReached(snapshot: PatientSnapshot, config: GuidelineConfig, now: Date): Finding | undefined {
+export function maxDurationReached(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+): Finding | undefined {
   const reached = maxDurationFacts(snapshot, config, now, (drug) => currentDrug(snapshot, drug));
   if (!reached) return undefined;
   return { rule: 'R15', code: 'max-duration-reached', indicator: 'warning', ...reached };
@@ -46,7 +53,10 @@ export function maxDurationFacts(
     if (history && years >= config.maxDuration.oralBisphosphonateYears) {
       return {
         reasons: ['oral-bisphosphonate'],
-        params: { years: Math.floor(years * 10) / 10, maxYears: config.maxDuration.oralBisphosphonateYears },
+        params: {
+          years: Math.floor(years * 10) / 10,
+          maxYears: config.maxDuration.oralBisphosphonateYears,
+        },
         terms: { drug: { dictionary: 'drugs', keys: [drug] } },
         evidence: [drugEvidence(history)],
       };
@@ -56,13 +66,23 @@ export function maxDurationFacts(
   if (zoledronic && zoledronic.doses.length >= config.maxDuration.zoledronicAcidInfusions) {
     return {
       reasons: ['zoledronic-acid'],
-      params: { infusions: zoledronic.doses.length, maxInfusions: config.maxDuration.zoledronicAcidInfusions },
+      params: {
+        infusions: zoledronic.doses.length,
+        maxInfusions: config.maxDuration.zoledronicAcidInfusions,
+      },
       terms: { drug: { dictionary: 'drugs', keys: ['zoledronicAcid'] } },
-      evidence: zoledronic.doses.map((dose) => ({ item: 'dose' as const, value: 'zoledronicAcid', date: dose.date, source: dose.source })),
+      evidence: zoledronic.doses.map((dose) => ({
+        item: 'dose' as const,
+        value: 'zoledronicAcid',
+        date: dose.date,
+        source: dose.source,
+      })),
     };
   }
   const teriparatide = pick('teriparatide');
-  const months = teriparatide?.courseStart ? monthsBetween(teriparatide.courseStart.time, now.getTime()) : 0;
+  const months = teriparatide?.courseStart
+    ? monthsBetween(teriparatide.courseStart.time, now.getTime())
+    : 0;
   if (teriparatide && months >= config.maxDuration.teriparatideMonths) {
     return {
       reasons: ['teriparatide'],
@@ -92,7 +112,11 @@ function latestOpenMilestone(
 ): Milestone | undefined {
   const offsets = [...offsetsMonths];
   if (repeatMonths) {
-    for (let next = (offsets[offsets.length - 1] ?? 0) + repeatMonths; start + (next - windowMonths) * MONTH_MS <= now.getTime(); next += repeatMonths) {
+    for (
+      let next = (offsets[offsets.length - 1] ?? 0) + repeatMonths;
+      start + (next - windowMonths) * MONTH_MS <= now.getTime();
+      next += repeatMonths
+    ) {
       offsets.push(next);
     }
   }
@@ -105,7 +129,10 @@ function latestOpenMilestone(
   return latest;
 }
 
-type MonitoredLab = Extract<OrderableLabKey, 'calciumTotal' | 'albumin' | 'creatinine' | 'vitaminD' | 'p1np'>;
+type MonitoredLab = Extract<
+  OrderableLabKey,
+  'calciumTotal' | 'albumin' | 'creatinine' | 'vitaminD' | 'p1np'
+>;
 const LAB_ANALYTES: Record<MonitoredLab, Analyte[]> = {
   calciumTotal: ['calciumTotal', 'calciumCorrected', 'calciumIonised'],
   albumin: ['albumin'],
@@ -131,7 +158,14 @@ function labSchedules(drug: MedicationClass, config: GuidelineConfig): LabSchedu
   const full: MonitoredLab[] = ['calciumTotal', 'albumin', 'creatinine', 'vitaminD'];
   const years = (list: readonly number[]) => list.map((y) => y * 12);
   if ((ORAL_BISPHOSPHONATES as readonly string[]).includes(drug) || drug === 'denosumab') {
-    return [start, { offsetsMonths: years(f.labsOralOrDenosumabYears), windowMonths: f.milestoneWindowMonths, labs: full }];
+    return [
+      start,
+      {
+        offsetsMonths: years(f.labsOralOrDenosumabYears),
+        windowMonths: f.milestoneWindowMonths,
+        labs: full,
+      },
+    ];
   }
   if (drug === 'zoledronicAcid') {
     return [
@@ -147,55 +181,97 @@ function labSchedules(drug: MedicationClass, config: GuidelineConfig): LabSchedu
   if (drug === 'teriparatide') {
     return [
       start,
-      { offsetsMonths: f.labsTeriparatideMonths, windowMonths: f.milestoneWindowMonths, labs: ['p1np', 'calciumTotal', 'vitaminD'] },
+      {
+        offsetsMonths: f.labsTeriparatideMonths,
+        windowMonths: f.milestoneWindowMonths,
+        labs: ['p1np', 'calciumTotal', 'vitaminD'],
+      },
     ];
   }
   return [start];
 }
 
 /** R16 · followup-labs-due: the latest monitoring milestone of the current drug lacks results. */
-export function followupLabsDue(snapshot: PatientSnapshot, config: GuidelineConfig, now: Date): Finding | undefined {
+export function followupLabsDue(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+): Finding | undefined {
   const drug = currentOsteoporosisDrug(snapshot);
   if (!drug?.courseStart) return undefined;
   const start = drug.courseStart.time;
   let chosen: { milestone: Milestone; labs: readonly MonitoredLab[] } | undefined;
   for (const schedule of labSchedules(drug.drug, config)) {
-    const milestone = latestOpenMilestone(start, schedule.offsetsMonths, schedule.windowMonths, now, schedule.repeatMonths);
-    if (milestone && (!chosen || milestone.at > chosen.milestone.at)) chosen = { milestone, labs: schedule.labs };
+    const milestone = latestOpenMilestone(
+      start,
+      schedule.offsetsMonths,
+      schedule.windowMonths,
+      now,
+      schedule.repeatMonths,
+    );
+    if (milestone && (!chosen || milestone.at > chosen.milestone.at))
+      chosen = { milestone, labs: schedule.labs };
   }
   if (!chosen) return undefined;
   const { milestone } = chosen;
   const missing = chosen.labs.filter(
-    (lab) => !LAB_ANALYTES[lab].some((analyte) => (snapshot.labs[analyte][0]?.time ?? -Infinity) >= milestone.opens),
+    (lab) =>
+      !LAB_ANALYTES[lab].some(
+        (analyte) => (snapshot.labs[analyte][0]?.time ?? -Infinity) >= milestone.opens,
+      ),
   );
   if (missing.length === 0) return undefined;
   const dueDate = new Date(milestone.at).toISOString().slice(0, 10);
-  const reasons = [now.getTime() > milestone.at + config.followUp.milestoneWindowMonths * MONTH_MS ? 'overdue' : 'due'];
+  const reasons = [
+    now.getTime() > milestone.at + config.followUp.milestoneWindowMonths * MONTH_MS
+      ? 'overdue'
+      : 'due',
+  ];
   if (drug.drug === 'teriparatide') reasons.push('before-dose');
   return {
     rule: 'R16',
     code: 'followup-labs-due',
     indicator: 'info',
     reasons,
-    params: { dueDate, startDate: drug.courseStart.date, monthsAfterStart: Number(milestone.label) },
-    terms: { missing: { dictionary: 'labs', keys: missing }, drug: { dictionary: 'drugs', keys: [drug.drug] } },
+    params: {
+      dueDate,
+      startDate: drug.courseStart.date,
+      monthsAfterStart: Number(milestone.label),
+    },
+    terms: {
+      missing: { dictionary: 'labs', keys: missing },
+      drug: { dictionary: 'drugs', keys: [drug.drug] },
+    },
     evidence: [drugEvidence(drug)],
     suggestions: [{ kind: 'order-labs', labs: missing }],
   };
 }
 
 /** R17 · dxa-due: the drug's DXA schedule, a DXA 2 years into a pause, or no DXA for 5 years on treatment. */
-export function dxaDue(snapshot: PatientSnapshot, config: GuidelineConfig, now: Date): Finding | undefined {
+export function dxaDue(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+): Finding | undefined {
   const f = config.followUp;
   const latestDxa = snapshot.tScores[0];
   const hasDxaSince = (time: number) => (latestDxa?.time ?? -Infinity) >= time;
-  const finding = (reasons: string[], params: Finding['params'], evidence: Evidence[]): Finding => ({
+  const finding = (
+    reasons: string[],
+    params: Finding['params'],
+    evidence: Evidence[],
+  ): Finding => ({
     rule: 'R17',
     code: 'dxa-due',
     indicator: 'info',
     reasons,
     params,
-    evidence: [...evidence, ...(latestDxa ? [tScoreEvidence(latestDxa)] : [{ item: 'dxa' as const, notes: ['missing' as const] }])],
+    evidence: [
+      ...evidence,
+      ...(latestDxa
+        ? [tScoreEvidence(latestDxa)]
+        : [{ item: 'dxa' as const, notes: ['missing' as const] }]),
+    ],
     suggestions: [{ kind: 'order-dxa' }],
   });
 
@@ -207,12 +283,24 @@ export function dxaDue(snapshot: PatientSnapshot, config: GuidelineConfig, now: 
         ? { offsets: f.dxaZoledronicYears.map((y) => y * 12), repeat: f.dxaRepeatYears * 12 }
         : drug.drug === 'teriparatide'
           ? { offsets: f.dxaTeriparatideMonths, repeat: undefined }
-          : { offsets: f.dxaOralOrDenosumabYears.map((y) => y * 12), repeat: f.dxaRepeatYears * 12 };
-    const milestone = latestOpenMilestone(start, schedule.offsets, f.milestoneWindowMonths, now, schedule.repeat);
+          : {
+              offsets: f.dxaOralOrDenosumabYears.map((y) => y * 12),
+              repeat: f.dxaRepeatYears * 12,
+            };
+    const milestone = latestOpenMilestone(
+      start,
+      schedule.offsets,
+      f.milestoneWindowMonths,
+      now,
+      schedule.repeat,
+    );
     if (milestone && !hasDxaSince(milestone.opens)) {
       return finding(
         ['schedule', ...improvedButLow(snapshot, start, config)],
-        { dueDate: new Date(milestone.at).toISOString().slice(0, 10), monthsAfterStart: Number(milestone.label) },
+        {
+          dueDate: new Date(milestone.at).toISOString().slice(0, 10),
+          monthsAfterStart: Number(milestone.label),
+        },
         [drugEvidence(drug)],
       );
     }
@@ -229,16 +317,26 @@ export function dxaDue(snapshot: PatientSnapshot, config: GuidelineConfig, now: 
     const at = history.coverageEnd + f.dxaPauseYears * 365.25 * DAY_MS;
     const opens = at - f.milestoneWindowMonths * MONTH_MS;
     if (opens <= now.getTime() && !hasDxaSince(opens)) {
-      return finding(['pause'], { dueDate: new Date(at).toISOString().slice(0, 10), pauseYears: f.dxaPauseYears }, [drugEvidence(history)]);
+      return finding(
+        ['pause'],
+        { dueDate: new Date(at).toISOString().slice(0, 10), pauseYears: f.dxaPauseYears },
+        [drugEvidence(history)],
+      );
     }
   }
   return undefined;
 }
 
 /** "T-score i bedring, men fortsatt ≤ -2.5": continue, new evaluation in 2–3 years (said in the dxa-due card). */
-function improvedButLow(snapshot: PatientSnapshot, courseStart: number, config: GuidelineConfig): string[] {
+function improvedButLow(
+  snapshot: PatientSnapshot,
+  courseStart: number,
+  config: GuidelineConfig,
+): string[] {
   const comparison = compareWithBaseline(snapshot, courseStart, config);
-  return comparison && comparison.change >= config.response.minImprovement && comparison.latest.value <= config.indication.osteoporosisTScore
+  return comparison &&
+    comparison.change >= config.response.minImprovement &&
+    comparison.latest.value <= config.indication.osteoporosisTScore
     ? ['improved-still-low']
     : [];
 }
@@ -250,13 +348,20 @@ interface BaselineComparison {
 }
 
 /** The site with the lowest baseline T-score that has a later measurement. */
-function compareWithBaseline(snapshot: PatientSnapshot, courseStart: number, config: GuidelineConfig): BaselineComparison | undefined {
+function compareWithBaseline(
+  snapshot: PatientSnapshot,
+  courseStart: number,
+  config: GuidelineConfig,
+): BaselineComparison | undefined {
   const baselineUntil = courseStart + config.response.baselineWindowMonths * MONTH_MS;
   let best: BaselineComparison | undefined;
   for (const latest of latestTScoresBySite(snapshot)) {
-    const baseline = snapshot.tScores.find((score) => score.site === latest.site && score.time <= baselineUntil);
+    const baseline = snapshot.tScores.find(
+      (score) => score.site === latest.site && score.time <= baselineUntil,
+    );
     if (!baseline || latest.time <= baseline.time) continue;
-    if (!best || baseline.value < best.baseline.value) best = { baseline, latest, change: round1(latest.value - baseline.value) };
+    if (!best || baseline.value < best.baseline.value)
+      best = { baseline, latest, change: round1(latest.value - baseline.value) };
   }
   return best;
 }
@@ -266,9 +371,17 @@ function round1(value: number): number {
 }
 
 /** R18 · treatment-response-inadequate. */
-export function treatmentResponseInadequate(snapshot: PatientSnapshot, config: GuidelineConfig, now: Date): Finding | undefined {
+export function treatmentResponseInadequate(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+): Finding | undefined {
   const drug = currentOsteoporosisDrug(snapshot);
-  if (!drug?.courseStart || !(ANTIRESORPTIVE_RESPONSE_DRUGS.includes(drug.drug) || drug.drug === 'zoledronicAcid')) return undefined;
+  if (
+    !drug?.courseStart ||
+    !(ANTIRESORPTIVE_RESPONSE_DRUGS.includes(drug.drug) || drug.drug === 'zoledronicAcid')
+  )
+    return undefined;
   const start = drug.courseStart.time;
   const reasons: string[] = [];
   const evidence: Evidence[] = [drugEvidence(drug)];
@@ -284,14 +397,18 @@ export function treatmentResponseInadequate(snapshot: PatientSnapshot, config: G
     }
   }
   if (drug.drug === 'zoledronicAcid') {
-    const newFracture = snapshot.fractures.find((fracture) => fracture.time !== undefined && fracture.time > start);
+    const newFracture = snapshot.fractures.find(
+      (fracture) => fracture.time !== undefined && fracture.time > start,
+    );
     if (newFracture) {
       reasons.push('new-fracture');
       evidence.push(fractureEvidence(newFracture));
     }
   }
   if (reasons.length === 0) return undefined;
-  reasons.push(drug.drug === 'zoledronicAcid' ? 'consider-denosumab-or-anabolic' : 'check-adherence-switch');
+  reasons.push(
+    drug.drug === 'zoledronicAcid' ? 'consider-denosumab-or-anabolic' : 'check-adherence-switch',
+  );
   return {
     rule: 'R18',
     code: 'treatment-response-inadequate',
@@ -304,23 +421,35 @@ export function treatmentResponseInadequate(snapshot: PatientSnapshot, config: G
 }
 
 /** R19 · treatment-pause-consider: a bisphosphonate long enough, T-score > −2.5 on treatment, no new fracture. Never denosumab. */
-export function treatmentPauseConsider(snapshot: PatientSnapshot, config: GuidelineConfig): Finding | undefined {
+export function treatmentPauseConsider(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+): Finding | undefined {
   const oral = ORAL_BISPHOSPHONATES.map((drug) => currentDrug(snapshot, drug)).find(
-    (history) => history !== undefined && history.cumulativeDays / 365.25 >= config.pause.oralBisphosphonateYears,
+    (history) =>
+      history !== undefined &&
+      history.cumulativeDays / 365.25 >= config.pause.oralBisphosphonateYears,
   );
   const zoledronic = currentDrug(snapshot, 'zoledronicAcid');
   const drug =
-    oral ?? (zoledronic && zoledronic.doses.length >= config.pause.zoledronicAcidInfusions ? zoledronic : undefined);
+    oral ??
+    (zoledronic && zoledronic.doses.length >= config.pause.zoledronicAcidInfusions
+      ? zoledronic
+      : undefined);
   if (!drug?.courseStart) return undefined;
   const start = drug.courseStart.time;
   const lowest = lowestTScore(snapshot);
   if (!lowest || lowest.time <= start || lowest.value <= config.pause.tScoreAbove) return undefined;
-  if (snapshot.fractures.some((fracture) => fracture.time !== undefined && fracture.time > start)) return undefined;
+  if (snapshot.fractures.some((fracture) => fracture.time !== undefined && fracture.time > start))
+    return undefined;
   return {
     rule: 'R19',
     code: 'treatment-pause-consider',
     indicator: 'info',
-    reasons: [drug.drug === 'zoledronicAcid' ? 'zoledronic-acid' : 'oral-bisphosphonate', 'dxa-after-pause'],
+    reasons: [
+      drug.drug === 'zoledronicAcid' ? 'zoledronic-acid' : 'oral-bisphosphonate',
+      'dxa-after-pause',
+    ],
     params: {
       tScore: lowest.value,
       years: Math.floor((drug.cumulativeDays / 365.25) * 10) / 10,
@@ -333,23 +462,36 @@ export function treatmentPauseConsider(snapshot: PatientSnapshot, config: Guidel
 }
 
 /** R20 · zoledronic-acid-next-dose: when the next infusion is due and why (shown from 3 months before). */
-export function zoledronicAcidNextDose(snapshot: PatientSnapshot, config: GuidelineConfig, now: Date): Finding | undefined {
+export function zoledronicAcidNextDose(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+): Finding | undefined {
   const history = currentDrug(snapshot, 'zoledronicAcid');
   const doses = history?.doses ?? [];
   const first = doses[0];
   const last = doses[doses.length - 1];
-  if (!history || !first || !last || doses.length >= config.maxDuration.zoledronicAcidInfusions) return undefined;
+  if (!history || !first || !last || doses.length >= config.maxDuration.zoledronicAcidInfusions)
+    return undefined;
   const z = config.zoledronicAcid;
   const year = 365.25 * DAY_MS;
   const lowest = lowestTScore(snapshot);
   const p1npNear = (time: number) =>
-    snapshot.labs.p1np.find((result) => Math.abs(result.time - time) <= z.p1npWindowMonths * MONTH_MS);
+    snapshot.labs.p1np.find(
+      (result) => Math.abs(result.time - time) <= z.p1npWindowMonths * MONTH_MS,
+    );
   const reasons: string[] = [];
-  const evidence: Evidence[] = doses.map((dose) => ({ item: 'dose' as const, value: 'zoledronicAcid', date: dose.date, source: dose.source }));
+  const evidence: Evidence[] = doses.map((dose) => ({
+    item: 'dose' as const,
+    value: 'zoledronicAcid',
+    date: dose.date,
+    source: dose.source,
+  }));
   let due: number;
   if (doses.length === 1) {
     const severe =
-      (lowest !== undefined && lowest.value < z.severeTScore) || snapshot.fractures.length >= z.severalFractures;
+      (lowest !== undefined && lowest.value < z.severeTScore) ||
+      snapshot.fractures.length >= z.severalFractures;
     const p1np = p1npNear(first.time + year);
     if (severe) {
       due = first.time + year;
@@ -371,7 +513,12 @@ export function zoledronicAcidNextDose(snapshot: PatientSnapshot, config: Guidel
   } else if (doses.length === 2) {
     due = first.time + 4 * year;
     const p1np = p1npNear(first.time + 4 * year);
-    const improved = lowest && snapshot.tScores.some((score) => score.site === lowest.site && score.time < first.time && lowest.value > score.value);
+    const improved =
+      lowest &&
+      snapshot.tScores.some(
+        (score) =>
+          score.site === lowest.site && score.time < first.time && lowest.value > score.value,
+      );
     if (p1np && isBelow(p1np, z.p1npLowBelow) === true && improved) {
       due = first.time + 5 * year;
       reasons.push('four-years-improved');
@@ -409,19 +556,35 @@ export function zoledronicAcidNextDose(snapshot: PatientSnapshot, config: Guidel
 }
 
 /** R21 · denosumab-overdue: > 7 months since the last dose, no zoledronic acid since (critical). */
-export function denosumabOverdue(snapshot: PatientSnapshot, config: GuidelineConfig, now: Date): Finding | undefined {
+export function denosumabOverdue(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+): Finding | undefined {
   const history = snapshot.medications.denosumab;
   const last = history?.doses[history.doses.length - 1];
   if (!history || !last) return undefined;
   const monthsSince = monthsBetween(last.time, now.getTime());
-  if (monthsSince <= config.denosumab.overdueMonths || monthsSince > config.denosumab.recentMonths) return undefined;
-  const zoledronicSince = snapshot.medications.zoledronicAcid?.doses.some((dose) => dose.time > last.time);
+  if (monthsSince <= config.denosumab.overdueMonths || monthsSince > config.denosumab.recentMonths)
+    return undefined;
+  const zoledronicSince = snapshot.medications.zoledronicAcid?.doses.some(
+    (dose) => dose.time > last.time,
+  );
   if (zoledronicSince) return undefined;
   const reasons = ['overdue'];
-  const startAge = history.courseStart && snapshot.birthDate ? ageAt(snapshot.birthDate, history.courseStart.time) : undefined;
-  reasons.push(startAge !== undefined && startAge > config.denosumab.lifelongFromAge ? 'lifelong' : 'stopping-zoledronic-acid');
+  const startAge =
+    history.courseStart && snapshot.birthDate
+      ? ageAt(snapshot.birthDate, history.courseStart.time)
+      : undefined;
+  reasons.push(
+    startAge !== undefined && startAge > config.denosumab.lifelongFromAge
+      ? 'lifelong'
+      : 'stopping-zoledronic-acid',
+  );
   const egfr = snapshot.labs.egfr[0];
-  const evidence: Evidence[] = [{ item: 'dose', value: 'denosumab', date: last.date, source: last.source }];
+  const evidence: Evidence[] = [
+    { item: 'dose', value: 'denosumab', date: last.date, source: last.source },
+  ];
   if (egfr && isBelow(egfr, config.kidney.egfrBelow) === true) {
     reasons.push('zoledronic-acid-contraindicated');
     evidence.push(labEvidence('egfr', egfr));
@@ -447,11 +610,19 @@ function ageAt(birthDate: string, time: number): number | undefined {
 }
 
 /** R22 · teriparatide-transition: ≥ 21 months of teriparatide — plan the seamless switch at 24 months. */
-export function teriparatideTransition(snapshot: PatientSnapshot, config: GuidelineConfig, now: Date): Finding | undefined {
+export function teriparatideTransition(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+): Finding | undefined {
   const history = currentDrug(snapshot, 'teriparatide');
   if (!history?.courseStart) return undefined;
   const months = monthsBetween(history.courseStart.time, now.getTime());
-  if (months < config.teriparatide.transitionMonths || months >= config.maxDuration.teriparatideMonths) return undefined;
+  if (
+    months < config.teriparatide.transitionMonths ||
+    months >= config.maxDuration.teriparatideMonths
+  )
+    return undefined;
   const switchAt = history.courseStart.time + config.maxDuration.teriparatideMonths * MONTH_MS;
   return {
     rule: 'R22',
@@ -468,9 +639,15 @@ export function teriparatideTransition(snapshot: PatientSnapshot, config: Guidel
 }
 
 /** R23 · fall-risk-assessment: fragility fracture in the last 12 months, no fall-risk assessment since. */
-export function fallRiskAssessment(snapshot: PatientSnapshot, config: GuidelineConfig, now: Date): Finding | undefined {
+export function fallRiskAssessment(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+): Finding | undefined {
   const fracture = snapshot.fractures.find(
-    (candidate) => candidate.time !== undefined && monthsBetween(candidate.time, now.getTime()) <= config.fracture.fallRiskMonths,
+    (candidate) =>
+      candidate.time !== undefined &&
+      monthsBetween(candidate.time, now.getTime()) <= config.fracture.fallRiskMonths,
   );
   if (!fracture || fracture.time === undefined) return undefined;
   const since = fracture.time;
@@ -485,7 +662,13 @@ export function fallRiskAssessment(snapshot: PatientSnapshot, config: GuidelineC
     evidence: [
       fractureEvidence(fracture),
       previous
-        ? { item: 'fallRiskAssessment', value: '–', date: previous.date, source: previous.source, notes: ['too-old'] }
+        ? {
+            item: 'fallRiskAssessment',
+            value: '–',
+            date: previous.date,
+            source: previous.source,
+            notes: ['too-old'],
+          }
         : { item: 'fallRiskAssessment', notes: ['missing'] },
     ],
   };

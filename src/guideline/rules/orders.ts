@@ -44,7 +44,9 @@ export function orderFindings(
   if (r12) findings.push(r12);
   const r15 = maxDurationAtOrder(snapshot, now, config);
   if (r15) findings.push(r15);
-  const osteoporosisDrafts = snapshot.drafts.filter((draft) => OSTEOPOROSIS_DRUGS.includes(draft.drug));
+  const osteoporosisDrafts = snapshot.drafts.filter((draft) =>
+    OSTEOPOROSIS_DRUGS.includes(draft.drug),
+  );
   if (osteoporosisDrafts.length > 0) {
     const r1 = screeningLabsMissing(snapshot, config, now, { orderingOsteoporosisDrug: true });
     if (r1) findings.push({ ...r1, drafts: osteoporosisDrafts.map((draft) => draft.reference) });
@@ -74,10 +76,18 @@ function teriparatideContraindication(
 }
 
 /** R14 · calcium tablets above 500 mg/day with eGFR < 35; a dose the order does not state cannot be checked. */
-function calciumDoseLimit(snapshot: PatientSnapshot, drafts: DraftMedicationOrder[], config: GuidelineConfig): Finding | undefined {
+function calciumDoseLimit(
+  snapshot: PatientSnapshot,
+  drafts: DraftMedicationOrder[],
+  config: GuidelineConfig,
+): Finding | undefined {
   const egfr = snapshot.labs.egfr[0];
-  if (drafts.length === 0 || !egfr || isBelow(egfr, config.kidney.egfrBelow) !== true) return undefined;
-  const over = drafts.filter((draft) => draft.dailyDoseMg !== undefined && draft.dailyDoseMg > config.kidney.calciumTabletMaxMg);
+  if (drafts.length === 0 || !egfr || isBelow(egfr, config.kidney.egfrBelow) !== true)
+    return undefined;
+  const over = drafts.filter(
+    (draft) =>
+      draft.dailyDoseMg !== undefined && draft.dailyDoseMg > config.kidney.calciumTabletMaxMg,
+  );
   const unknown = drafts.filter((draft) => draft.dailyDoseMg === undefined);
   const concerned = [...over, ...unknown];
   if (concerned.length === 0) return undefined;
@@ -85,7 +95,10 @@ function calciumDoseLimit(snapshot: PatientSnapshot, drafts: DraftMedicationOrde
     rule: 'R14',
     code: 'calcium-dose-limit',
     indicator: 'warning',
-    reasons: [...(over.length > 0 ? ['dose-above-limit'] : []), ...(unknown.length > 0 ? ['dose-unknown'] : [])],
+    reasons: [
+      ...(over.length > 0 ? ['dose-above-limit'] : []),
+      ...(unknown.length > 0 ? ['dose-unknown'] : []),
+    ],
     params: {
       orders: draftNames(concerned),
       egfr: egfr.value,
@@ -100,9 +113,15 @@ function calciumDoseLimit(snapshot: PatientSnapshot, drafts: DraftMedicationOrde
 }
 
 /** R15 at order time: a further dose of a drug at its maximum duration is critical. */
-function maxDurationAtOrder(snapshot: PatientSnapshot, now: Date, config: GuidelineConfig): Finding | undefined {
+function maxDurationAtOrder(
+  snapshot: PatientSnapshot,
+  now: Date,
+  config: GuidelineConfig,
+): Finding | undefined {
   const drafted = new Set(snapshot.drafts.map((draft) => draft.drug));
-  const reached = maxDurationFacts(snapshot, config, now, (drug) => (drafted.has(drug) ? snapshot.medications[drug] : undefined));
+  const reached = maxDurationFacts(snapshot, config, now, (drug) =>
+    drafted.has(drug) ? snapshot.medications[drug] : undefined,
+  );
   if (!reached) return undefined;
   const drug = reached.terms?.drug?.keys[0];
   const drafts = snapshot.drafts.filter((draft) => draft.drug === drug);
