@@ -23,17 +23,25 @@ export function formatDate(value: string): string {
 
 const DATE_PARAM = /Date$/;
 
-/** Replace `{name}` placeholders; a placeholder without a value is a bug in the rule or the text. */
+export const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9]*)\}/g;
+
+/**
+ * Replace `{name}` placeholders; a placeholder without a value is a bug in the rule
+ * or the text. Values are escaped for markdown unless the target is plain text
+ * (the card summary).
+ */
 export function fill(
   template: string,
   params: Record<string, string | number>,
   language: Language,
+  target: 'markdown' | 'plain' = 'markdown',
 ): string {
-  return template.replace(/\{([A-Za-z]+)\}/g, (_match, name: string) => {
+  return template.replace(PLACEHOLDER, (_match, name: string) => {
     const value = params[name];
     if (value === undefined) throw new Error(`card text placeholder {${name}} has no value`);
     if (typeof value === 'number') return formatNumber(value, language);
-    return escapeMarkdown(DATE_PARAM.test(name) ? formatDate(value) : value);
+    const text = DATE_PARAM.test(name) ? formatDate(value) : value;
+    return target === 'markdown' ? escapeMarkdown(text) : text.replace(/\s+/g, ' ');
   });
 }
 

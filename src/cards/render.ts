@@ -56,7 +56,7 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
 
   const card: Card = {
     uuid: newId(),
-    summary: truncate(fill(pickSummary(finding, codeTexts.summary), params, language)),
+    summary: truncate(fill(pickSummary(finding, codeTexts.summary), params, language, 'plain')),
     detail,
     indicator: finding.indicator,
     source: {
@@ -120,7 +120,10 @@ function evidenceTable(
     const itemLabel = texts.evidence.items[row.item] ?? row.item;
     const label = row.site ? `${itemLabel} (${texts.sites[row.site] ?? row.site})` : itemLabel;
     const notes = (row.notes ?? []).map((note) => texts.evidence.notes[note] ?? note);
-    const shown = typeof row.value === 'string' && (row.item === 'drug' || row.item === 'dose') ? (texts.drugs[row.value] ?? row.value) : row.value;
+    const shown =
+      typeof row.value === 'string' && (row.item === 'drug' || row.item === 'dose')
+        ? (texts.drugs[row.value] ?? row.value)
+        : row.value;
     const value =
       shown === undefined
         ? texts.evidence.missing
@@ -181,7 +184,13 @@ function renderSuggestion(
     return {
       label,
       uuid: newId(),
-      actions: [{ type: 'create', description: label, resource: dxaServiceRequest(options.patientId, reason) }],
+      actions: [
+        {
+          type: 'create',
+          description: label,
+          resource: dxaServiceRequest(options.patientId, reason),
+        },
+      ],
     };
   }
   const names = spec.labs.map((lab) => texts.labs[lab] ?? lab).join(', ');

@@ -1,5 +1,6 @@
 /** Order-time safety (rules.md "At order time"): R11, R13, and R6 / R7 / R8 on a drafted antiresorptive. */
 import {
+  activeRequest,
   administration,
   condition,
   daysAgo,
@@ -208,6 +209,16 @@ describe('R15 at order time: a further dose at the maximum is critical', () => {
     expect(finding.suggestions).toEqual([
       { kind: 'remove-draft', draft: 'MedicationRequest/draft-za' },
     ]);
+  });
+
+  test('teriparatide at 24 months: a warning to switch, not a stop (000: "fortsette med Teriparatide helt frem til ny behandling startes")', () => {
+    const draft = medicationRequest(DRUGS.teriparatide, { id: 'pth' });
+    const finding = only(
+      orderTime([activeRequest(DRUGS.teriparatide, daysAgo(745))], [draft]),
+      'max-duration-reached',
+    );
+    expect(finding.indicator).toBe('warning');
+    expect(finding.reasons).toEqual(['teriparatide', 'order']);
   });
 
   test('the 6th infusion drafted after 5 is allowed', () => {

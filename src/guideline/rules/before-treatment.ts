@@ -86,8 +86,9 @@ export function screeningLabsMissing(
   // A result that was sent but could not be read is shown, so "missing" is not mistaken for "not drawn".
   const unreadable = snapshot.unusable.filter(
     (result) =>
-      missing.some((lab) => (SCREENING_ANALYTES[lab] as readonly string[]).includes(result.measure)) &&
-      (toTime(result.date) ?? -Infinity) >= since,
+      missing.some((lab) =>
+        (SCREENING_ANALYTES[lab] as readonly string[]).includes(result.measure),
+      ) && (toTime(result.date) ?? -Infinity) >= since,
   );
   for (const result of unreadable) {
     evidence.push({

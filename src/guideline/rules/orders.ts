@@ -49,7 +49,14 @@ export function orderFindings(
   );
   if (osteoporosisDrafts.length > 0) {
     const r1 = screeningLabsMissing(snapshot, config, now, { orderingOsteoporosisDrug: true });
-    if (r1) findings.push({ ...r1, drafts: osteoporosisDrafts.map((draft) => draft.reference) });
+    if (r1) {
+      findings.push({
+        ...r1,
+        params: { ...r1.params, orders: draftNames(osteoporosisDrafts) },
+        evidence: [...r1.evidence, ...osteoporosisDrafts.map(draftEvidence)],
+        drafts: osteoporosisDrafts.map((draft) => draft.reference),
+      });
+    }
   }
   return findings;
 }
@@ -128,7 +135,9 @@ function maxDurationAtOrder(
   return {
     rule: 'R15',
     code: 'max-duration-reached',
-    indicator: 'critical',
+    // Seed 000 wins over rules.md here: teriparatide continues "helt frem til ny behandling
+    // startes", so a further teriparatide order at 24 months is a warning to switch, not a stop.
+    indicator: drug === 'teriparatide' ? 'warning' : 'critical',
     ...reached,
     reasons: [...reached.reasons, 'order'],
     params: { ...reached.params, orders: draftNames(drafts) },

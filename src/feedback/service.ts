@@ -1,0 +1,85 @@
+/**
+ * The application service between HTTP and the store: remembers issued cards,
+ * records feedback, builds the quality-indicator report. The clinical layers
+ * stay free of I/O; this is where the I/O about their output happens.
+ */
+import type { Card } from '../cards/card';
+import type { CdsServiceDefinition } from '../cds/services';
+import { StoreError, type QualityStore } from '../store/types';
+import { buildReport, parsePeriod, type QualityIndicatorReport } from './indicators';
+import { parseFeedback } from './request';
+
+/** Feedback names cards this service did not issue (or that were not recorded); nothing was stored. */
+export class UnknownCardsError extends Error {
+  constructor(
+    readonly positions: readonly number[],
+    serviceId: string,
+  ) {
+    super(
+      `${positions
+        .slice(0, 5)
+        .map((position) => `feedback[${position}].card`)
+        .join(', ')}: no card with this uuid was issued by service ${serviceId}`,
+    );
+    this.name = 'UnknownCardsError';
+  }
+}
+
+export type IssuedRecording =
+  | { recorded: true }
+  | { recorded: false; lostCards: number; lostTotal: number; causeCode?: string };
+
+export class FeedbackService {
+  private lostIssuedCards = 0;
+
+  constructor(
+    private readonly store: QualityStore,
+    private readonly clock: () => Date,
+  ) {}
+
+  /**
+   * Never throws: the cards are clinical safety information and are answered
+   * even when they cannot be counted. A loss is returned for the caller to log.
+   */
+  async recordIssued(
+    service: Pick<CdsServiceDefinition, 'id' | 'hook'>,
+    cards: readonly Card[],
+  ): Promise<IssuedRecording> {
+    if (cards.length === 0) return { recorded: true };
+    const issuedAt = this.clock();
+    try {
+      await this.store.recordIssuedCards(
+        cards.map((card) => ({
+          cardUuid: card.uuid,
+          serviceId: service.id,
+          hook: service.hook,
+          recommendationCode: card.source.topic.code,
+          issuedAt,
+        })),
+      );
+      return { recorded: true };
+    } catch (error) {
+      this.lostIssuedCards += cards.length;
+      return {
+        recorded: false,
+        lostCards: cards.length,
+        lostTotal: this.lostIssuedCards,
+        ...(error instanceof StoreError && error.causeCode ? { causeCode: error.causeCode } : {}),
+      };
+    }
+  }
+
+  /** Throws RequestValidationError (400), UnknownCardsError (422) or StoreError (503). */
+  async submit(serviceId: string, body: unknown): Promise<{ stored: number; duplicates: number }> {
+    const entries = parseFeedback(body);
+    const result = await this.store.recordFeedback(serviceId, entries, this.clock());
+    if (result.kind === 'unknown-cards') throw new UnknownCardsError(result.positions, serviceId);
+    return { stored: result.stored, duplicates: result.duplicates };
+  }
+
+  async qualityIndicators(query: { from?: unknown; to?: unknown }): Promise<QualityIndicatorReport> {
+    const period = parsePeriod(query, this.clock());
+    const counts = await this.store.outcomeCounts(period.start, period.endExclusive);
+    return buildReport(period, counts);
+  }
+}

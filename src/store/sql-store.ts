@@ -1,0 +1,193 @@
+/**
+ * The store over any Postgres (PGlite or PostgreSQL): migrations, issued cards,
+ * feedback, indicator counts and the JWT replay cache. Every driver failure
+ * becomes a StoreError, so no SQL or value reaches a response or a log.
+ */
+import { MIGRATIONS } from './migrations';
+import type { SqlClient, SqlExecutor } from './sql';
+import {
+  StoreError,
+  type FeedbackEntry,
+  type FeedbackResult,
+  type IssuedCard,
+  type Outcome,
+  type OutcomeCount,
+  type QualityStore,
+} from './types';
+
+/** Any constant: serialises migrations when several replicas start at once. */
+const MIGRATION_LOCK_KEY = 5_050_417;
+
+export class SqlStore implements QualityStore {
+  constructor(private readonly sql: SqlClient) {}
+
+  /** Applies the migrations not applied yet; safe to run from several processes at once. */
+  async migrate(): Promise<number[]> {
+    return this.guard('migrate', () =>
+      this.sql.transaction(async (tx) => {
+        await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+        await tx.query(`CREATE TABLE IF NOT EXISTS schema_migration (
+          version integer PRIMARY KEY,
+          name text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        )`);
+        const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migration');
+        const applied = new Set(rows.map((row) => Number(row.version)));
+        const newlyApplied: number[] = [];
+        for (const migration of MIGRATIONS) {
+          if (applied.has(migration.version)) continue;
+          for (const statement of migration.statements) await tx.query(statement);
+          await tx.query('INSERT INTO schema_migration (version, name) VALUES ($1, $2)', [
+            migration.version,
+            migration.name,
+          ]);
+          newlyApplied.push(migration.version);
+        }
+        return newlyApplied;
+      }),
+    );
+  }
+
+  async recordIssuedCards(cards: readonly IssuedCard[]): Promise<void> {
+    if (cards.length === 0) return;
+    await this.guard('record issued cards', () =>
+      this.sql.query(
+        `INSERT INTO issued_card (card_uuid, service_id, hook, recommendation_code, issued_at)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+         ON CONFLICT (card_uuid) DO NOTHING`,
+        [
+          cards.map((card) => card.cardUuid),
+          cards.map((card) => card.serviceId),
+          cards.map((card) => card.hook),
+          cards.map((card) => card.recommendationCode),
+          cards.map((card) => card.issuedAt.toISOString()),
+        ],
+      ),
+    );
+  }
+
+  async recordFeedback(
+    serviceId: string,
+    entries: readonly FeedbackEntry[],
+    receivedAt: Date,
+  ): Promise<FeedbackResult> {
+    return this.guard('record feedback', () =>
+      this.sql.transaction(async (tx) => {
+        const unknown = await this.positionsNotIssuedBy(tx, serviceId, entries);
+        if (unknown.length > 0) return { kind: 'unknown-cards', positions: unknown };
+        let stored = 0;
+        for (const entry of entries) {
+          const inserted = await tx.query(
+            `INSERT INTO card_feedback (card_uuid, outcome, accepted_suggestions,
+               override_reason_system, override_reason_code, has_user_comment, outcome_at, received_at)
+             VALUES ($1, $2, $3::text[], $4, $5, $6, $7, $8)
+             ON CONFLICT (card_uuid, outcome, outcome_at) DO NOTHING
+             RETURNING feedback_id`,
+            [
+              entry.cardUuid,
+              entry.outcome,
+              [...entry.acceptedSuggestionIds],
+              entry.overrideReason?.system ?? null,
+              entry.overrideReason?.code ?? null,
+              entry.hasUserComment,
+              entry.outcomeAt.toISOString(),
+              receivedAt.toISOString(),
+            ],
+          );
+          stored += inserted.length;
+        }
+        return { kind: 'recorded', stored, duplicates: entries.length - stored };
+      }),
+    );
+  }
+
+  async outcomeCounts(from: Date, toExclusive: Date): Promise<OutcomeCount[]> {
+    // A card counts once, by the outcome of its latest feedback (a user may override, then accept).
+    const rows = await this.guard('read outcome counts', () =>
+      this.sql.query<{
+        code: string;
+        outcome: string | null;
+        reason_system: string | null;
+        reason_code: string | null;
+        cards: number;
+      }>(
+        `WITH period_card AS (
+           SELECT card_uuid, recommendation_code FROM issued_card
+           WHERE issued_at >= $1 AND issued_at < $2
+         ), latest AS (
+           SELECT DISTINCT ON (f.card_uuid) f.card_uuid, f.outcome,
+                  f.override_reason_system, f.override_reason_code
+           FROM card_feedback f JOIN period_card c ON c.card_uuid = f.card_uuid
+           ORDER BY f.card_uuid, f.outcome_at DESC, f.feedback_id DESC
+         )
+         SELECT c.recommendation_code AS code, l.outcome,
+                l.override_reason_system AS reason_system, l.override_reason_code AS reason_code,
+                count(*)::int AS cards
+         FROM period_card c LEFT JOIN latest l ON l.card_uuid = c.card_uuid
+         GROUP BY 1, 2, 3, 4
+         ORDER BY 1, 2, 3, 4`,
+        [from.toISOString(), toExclusive.toISOString()],
+      ),
+    );
+    return rows.map((row) => ({
+      code: row.code,
+      outcome: row.outcome as Outcome | null,
+      reasonSystem: row.reason_system,
+      reasonCode: row.reason_code,
+      cards: Number(row.cards),
+    }));
+  }
+
+  async rememberJti(issuer: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> {
+    // An expired row not yet purged may be reused; a live one means replay.
+    const rows = await this.guard('remember jti', () =>
+      this.sql.query(
+        `INSERT INTO used_jti (issuer, jti, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (issuer, jti) DO UPDATE SET expires_at = EXCLUDED.expires_at
+           WHERE used_jti.expires_at <= $4
+         RETURNING 1 AS first_use`,
+        [issuer, jti, expiresAt.toISOString(), now.toISOString()],
+      ),
+    );
+    return rows.length === 1;
+  }
+
+  async purgeExpiredJtis(now: Date): Promise<number> {
+    const rows = await this.guard('purge expired jti', () =>
+      this.sql.query<{ purged: number }>(
+        `WITH purged AS (DELETE FROM used_jti WHERE expires_at <= $1 RETURNING 1)
+         SELECT count(*)::int AS purged FROM purged`,
+        [now.toISOString()],
+      ),
+    );
+    return Number(rows[0]?.purged ?? 0);
+  }
+
+  async close(): Promise<void> {
+    await this.guard('close', () => this.sql.close());
+  }
+
+  private async positionsNotIssuedBy(
+    tx: SqlExecutor,
+    serviceId: string,
+    entries: readonly FeedbackEntry[],
+  ): Promise<number[]> {
+    const rows = await tx.query<{ card_uuid: string }>(
+      `SELECT card_uuid::text AS card_uuid FROM issued_card
+       WHERE service_id = $1 AND card_uuid = ANY($2::uuid[])`,
+      [serviceId, entries.map((entry) => entry.cardUuid)],
+    );
+    const issued = new Set(rows.map((row) => row.card_uuid.toLowerCase()));
+    return entries.flatMap((entry, position) =>
+      issued.has(entry.cardUuid.toLowerCase()) ? [] : [position],
+    );
+  }
+
+  private async guard<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw error instanceof StoreError ? error : new StoreError(operation, error);
+    }
+  }
+}
