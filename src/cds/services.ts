@@ -46,10 +46,11 @@ export const SERVICES: readonly CdsServiceDefinition[] = [
     hook: 'patient-view',
     title: 'Osteoporosis and fracture follow-up',
     description:
-      'When a chart opens: checks the osteoporosis blood tests (albumin-corrected calcium, ' +
-      '25-OH vitamin D, TSH / FT4, PTH, kidney function) against the Helse Stavanger ' +
-      'osteoporosis routine and warns about results that must be handled before or during ' +
-      'treatment.',
+      'When a chart opens: osteoporosis and fracture-liaison follow-up after the Helse ' +
+      'Stavanger routine — missing screening tests, calcium / vitamin D, whether an ' +
+      'antiresorptive or a referral for anabolic treatment is indicated, blood results ' +
+      'to handle before treatment, monitoring and DXA that are due, treatment response, ' +
+      'pauses, the next zoledronic acid infusion, overdue denosumab and fall-risk assessment.',
     prefetch: PREFETCH_TEMPLATES,
   },
   {
@@ -58,8 +59,9 @@ export const SERVICES: readonly CdsServiceDefinition[] = [
     title: 'Osteoporosis drug order check (on select)',
     description:
       'When an osteoporosis drug or calcium is selected in an order: checks it against the ' +
-      "patient's calcium, vitamin D and kidney function, and stops orders the guideline " +
-      'contraindicates (e.g. zoledronic acid with eGFR below 35).',
+      "patient's calcium, vitamin D, PTH, kidney function, diagnoses and treatment history, " +
+      'and stops orders the guideline contraindicates (e.g. zoledronic acid with eGFR below ' +
+      '35, teriparatide after skeletal radiotherapy, a 7th zoledronic acid infusion).',
     prefetch: PREFETCH_TEMPLATES,
   },
   {
