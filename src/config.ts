@@ -1,25 +1,104 @@
 /** Service configuration from environment variables, validated at start-up. */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { LANGUAGES, type Language } from './cards/texts';
 import { resolveGuidelineConfig, type GuidelineConfig } from './guideline/config';
+import { PROFILES, PROFILE_SETTINGS, type Profile } from './guideline/profiles';
+import {
+  ASYMMETRIC_ALGORITHMS,
+  parseTrustedClients,
+  TrustedClientsError,
+  type TrustedClient,
+} from './http/auth/trusted-clients';
+import { storeEnvSchema, storeSettingsFrom, type StoreSettings } from './store/settings';
 
-const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Largest request body accepted, in bytes (413 above it). */
-  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(5_000_000),
-  /** Deadline for each prefetch key the service fetches itself (all pages of it). */
-  FHIR_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
-  /** Most pages followed for one search before the data counts as unavailable. */
-  FHIR_MAX_PAGES: z.coerce.number().int().positive().default(20),
-  /** Largest FHIR response read, in bytes. */
-  FHIR_MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(20_000_000),
-  /** Card language when the request's Accept-Language names none we have. */
-  DEFAULT_LANGUAGE: z.enum(['nb', 'en']).default('nb'),
-  /** Optional JSON file overriding guideline thresholds (src/guideline/config.ts). */
-  GUIDELINE_CONFIG_FILE: z.string().min(1).optional(),
-});
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    /** Largest request body accepted, in bytes (413 above it). */
+    BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(5_000_000),
+    /** Deadline for each prefetch key the service fetches itself (all pages of it). */
+    FHIR_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+    /** Most pages followed for one search before the data counts as unavailable. */
+    FHIR_MAX_PAGES: z.coerce.number().int().positive().default(20),
+    /** Largest FHIR response read, in bytes. */
+    FHIR_MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(20_000_000),
+    /** Card language when the request's Accept-Language names none we have. */
+    /** Site profile: no (Norway, default), dk (Denmark: FLS groups), se (Sweden: fracture chain). */
+    CDS_PROFILE: z.enum(PROFILES).default('no'),
+    /** JSON {"tenant": "dk", …}: with auth on, the verified JWT tenant picks the profile per request. */
+    CDS_TENANT_PROFILES: z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        if (text === undefined || text.trim() === '') return {};
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON object of tenant → profile' });
+          return z.NEVER;
+        }
+        const result = z.record(z.string().min(1), z.enum(PROFILES)).safeParse(parsed);
+        if (!result.success) {
+          ctx.addIssue({ code: 'custom', message: 'must map tenants to one of no, dk, se' });
+          return z.NEVER;
+        }
+        return result.data;
+      }),
+    /** Card language when Accept-Language names none we have; default: the profile's (nb, da, sv). */
+    DEFAULT_LANGUAGE: z.enum(LANGUAGES as [Language, ...Language[]]).optional(),
+    /** Optional JSON file overriding guideline thresholds (src/guideline/config.ts). */
+    GUIDELINE_CONFIG_FILE: z.string().min(1).optional(),
+    NODE_ENV: z.string().optional(),
+    /** Client JWT verification; unset: on when trusted clients are configured or in production. */
+    CDS_AUTH: z.enum(['on', 'off']).optional(),
+    /** Trusted clients as JSON (README "Security (JWT)"), or a file holding it. */
+    CDS_TRUSTED_CLIENTS: z.string().min(1).optional(),
+    CDS_TRUSTED_CLIENTS_FILE: z.string().min(1).optional(),
+    /** The service's public URL (scheme, host, optional path prefix), which client JWTs name in `aud`. */
+    PUBLIC_BASE_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .refine((value) => !/[?#]/.test(value), 'must not have a query or fragment')
+      .transform((value) => value.replace(/\/+$/, ''))
+      .optional(),
+    JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
+    /** Comma-separated JWS algorithms accepted; asymmetric only. */
+    JWT_ALGORITHMS: z
+      .string()
+      .default('ES384,RS384')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(
+            z.enum(ASYMMETRIC_ALGORITHMS, {
+              error: `only asymmetric algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}); never none or HMAC`,
+            }),
+          )
+          .min(1),
+      ),
+  })
+  .extend(storeEnvSchema.shape);
+
+export type AuthConfig =
+  | {
+      mode: 'on';
+      clients: TrustedClient[];
+      /** undefined: the aud is built from each request's protocol and Host. */
+      publicBaseUrl: string | undefined;
+      clockSkewSeconds: number;
+      algorithms: string[];
+    }
+  | { mode: 'off'; why: 'CDS_AUTH=off' | 'no trusted clients outside production' };
 
 export interface AppConfig {
   port: number;
@@ -27,8 +106,12 @@ export interface AppConfig {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   bodyLimitBytes: number;
   fhir: { timeoutMs: number; maxPages: number; maxResponseBytes: number };
-  defaultLanguage: 'nb' | 'en';
+  profile: Profile;
+  tenantProfiles: Record<string, Profile>;
+  defaultLanguage: Language;
   guideline: GuidelineConfig;
+  auth: AuthConfig;
+  store: StoreSettings;
 }
 
 export class ConfigError extends Error {
@@ -40,11 +123,7 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
-    );
-  }
+  if (!parsed.success) throw new ConfigError(describeIssues(parsed.error));
   const e = parsed.data;
   return {
     port: e.PORT,
@@ -56,9 +135,84 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxPages: e.FHIR_MAX_PAGES,
       maxResponseBytes: e.FHIR_MAX_RESPONSE_BYTES,
     },
-    defaultLanguage: e.DEFAULT_LANGUAGE,
+    profile: e.CDS_PROFILE,
+    tenantProfiles: e.CDS_TENANT_PROFILES,
+    defaultLanguage: e.DEFAULT_LANGUAGE ?? PROFILE_SETTINGS[e.CDS_PROFILE].language,
     guideline: loadGuidelineConfig(e.GUIDELINE_CONFIG_FILE),
+    auth: resolveAuth(e),
+    store: storeSettingsFrom(e),
   };
+}
+
+/**
+ * Safe by default: production never runs unauthenticated unless CDS_AUTH=off says
+ * so; outside production, no trusted clients means auth off (main.ts warns loudly)
+ * so that `npm start` works with no set-up.
+ */
+function resolveAuth(e: z.infer<typeof envSchema>): AuthConfig {
+  const production = e.NODE_ENV === 'production';
+  const clients = loadTrustedClients(e.CDS_TRUSTED_CLIENTS, e.CDS_TRUSTED_CLIENTS_FILE);
+  if (e.CDS_AUTH === 'off') return { mode: 'off', why: 'CDS_AUTH=off' };
+  if (!clients) {
+    if (e.CDS_AUTH === 'on') {
+      throw new ConfigError(
+        'CDS_AUTH=on needs trusted clients: set CDS_TRUSTED_CLIENTS or CDS_TRUSTED_CLIENTS_FILE',
+      );
+    }
+    if (production) {
+      throw new ConfigError(
+        'NODE_ENV=production without trusted clients: set CDS_TRUSTED_CLIENTS or CDS_TRUSTED_CLIENTS_FILE, or CDS_AUTH=off to run without authentication (never with clinical data)',
+      );
+    }
+    return { mode: 'off', why: 'no trusted clients outside production' };
+  }
+  if (production && !e.PUBLIC_BASE_URL) {
+    throw new ConfigError(
+      'PUBLIC_BASE_URL is required with NODE_ENV=production and authentication on: client JWTs are checked against the public URL they were sent to',
+    );
+  }
+  return {
+    mode: 'on',
+    clients,
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+    clockSkewSeconds: e.JWT_CLOCK_SKEW_SECONDS,
+    algorithms: e.JWT_ALGORITHMS,
+  };
+}
+
+function loadTrustedClients(
+  json: string | undefined,
+  file: string | undefined,
+): TrustedClient[] | undefined {
+  if (json && file) {
+    throw new ConfigError('set CDS_TRUSTED_CLIENTS or CDS_TRUSTED_CLIENTS_FILE, not both');
+  }
+  const name = file ? 'CDS_TRUSTED_CLIENTS_FILE' : 'CDS_TRUSTED_CLIENTS';
+  let text = json;
+  if (file) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new ConfigError(`CDS_TRUSTED_CLIENTS_FILE: cannot read ${file}`);
+    }
+  }
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`${name}: not valid JSON`);
+  }
+  try {
+    return parseTrustedClients(value);
+  } catch (error) {
+    if (error instanceof TrustedClientsError) throw new ConfigError(`${name}: ${error.message}`);
+    throw error;
+  }
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
 }
 
 function loadGuidelineConfig(file: string | undefined): GuidelineConfig {

@@ -1,7 +1,7 @@
 /** Filling card templates: numbers in the language's format, FHIR-sourced text escaped for markdown. */
 import type { Language } from './texts';
 
-const LOCALES: Record<Language, string> = { nb: 'nb-NO', en: 'en-GB' };
+const LOCALES: Record<Language, string> = { nb: 'nb-NO', en: 'en-GB', da: 'da-DK', sv: 'sv-SE' };
 const numberFormats = new Map<Language, Intl.NumberFormat>();
 
 export function formatNumber(value: number, language: Language): string {

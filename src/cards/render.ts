@@ -4,7 +4,7 @@
  * sentence it follows.
  */
 import { randomUUID } from 'node:crypto';
-import { dxaServiceRequest, labServiceRequest } from '../fhir/orderables';
+import { dxaServiceRequest, labServiceRequest, type LabCodeSystem } from '../fhir/orderables';
 import {
   OVERRIDE_REASON_SYSTEM,
   RECOMMENDATION_SYSTEM,
@@ -21,6 +21,8 @@ import { codeTextsFor, textsFor, type CardTexts, type Language } from './texts';
 export interface RenderOptions {
   language: Language;
   patientId: string;
+  /** The profile's laboratory code system for suggested lab orders (next to LOINC). */
+  labCodeSystem?: LabCodeSystem;
   /** Injected in tests for stable output. */
   newId?: () => string;
 }
@@ -201,7 +203,7 @@ function renderSuggestion(
     actions: spec.labs.map((lab) => ({
       type: 'create' as const,
       description: fill(template, { labs: texts.labs[lab] ?? lab }, options.language),
-      resource: labServiceRequest(lab, options.patientId, reason),
+      resource: labServiceRequest(lab, options.patientId, reason, options.labCodeSystem),
     })),
   };
 }

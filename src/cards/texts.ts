@@ -3,8 +3,10 @@
  * start-up. A reviewer reads every card sentence in those files.
  */
 import { z } from 'zod';
+import da from '../../cards/da.json';
 import en from '../../cards/en.json';
 import nb from '../../cards/nb.json';
+import sv from '../../cards/sv.json';
 import { RECOMMENDATION_CODES, type RecommendationCode } from '../guideline/catalogue';
 
 const stringMap = z.record(z.string(), z.string().min(1));
@@ -49,12 +51,14 @@ const cardTextsSchema = z
 export type CardTexts = z.infer<typeof cardTextsSchema>;
 export type CodeTexts = z.infer<typeof codeTexts>;
 
-export type Language = 'nb' | 'en';
-export const LANGUAGES: readonly Language[] = ['nb', 'en'];
+export type Language = 'nb' | 'en' | 'da' | 'sv';
+export const LANGUAGES: readonly Language[] = ['nb', 'en', 'da', 'sv'];
 
 const TEXTS: Record<Language, CardTexts> = {
   nb: cardTextsSchema.parse(nb),
   en: cardTextsSchema.parse(en),
+  da: cardTextsSchema.parse(da),
+  sv: cardTextsSchema.parse(sv),
 };
 
 export function textsFor(language: Language): CardTexts {

@@ -8,6 +8,7 @@ import { renderCards } from '../cards/render';
 import type { Language } from '../cards/texts';
 import { snapshotSettings, type GuidelineConfig } from '../guideline/config';
 import { evaluate } from '../guideline/engine';
+import { PROFILE_SETTINGS, type Profile } from '../guideline/profiles';
 import { buildSnapshot } from '../patient/build';
 import { resolvePrefetch, type FhirAccessOptions } from './prefetch';
 import { parseCdsRequest } from './request';
@@ -15,6 +16,8 @@ import type { CdsServiceDefinition } from './services';
 
 export interface ServiceDependencies {
   guideline: GuidelineConfig;
+  /** The site's profile (rules.md "Profiles and languages"); `no` when not given. */
+  profile?: Profile;
   fhir: FhirAccessOptions;
   now: () => Date;
 }
@@ -48,12 +51,18 @@ export async function callService(
     now,
     settings: snapshotSettings(deps.guideline),
   });
+  const profile = deps.profile ?? 'no';
   const findings = evaluate(
     service.hook === 'patient-view' ? 'patient-view' : 'order',
     snapshot,
     now,
     deps.guideline,
+    profile,
   );
-  const cards = renderCards(findings, { language, patientId: request.context.patientId });
+  const cards = renderCards(findings, {
+    language,
+    patientId: request.context.patientId,
+    labCodeSystem: PROFILE_SETTINGS[profile].labCodeSystem,
+  });
   return { cards, fetchedKeys: prefetch.fetched, codes: findings.map((finding) => finding.code) };
 }

@@ -62,7 +62,10 @@ export function parsePeriod(
   };
 }
 
-export function buildReport(period: Period, counts: readonly OutcomeCount[]): QualityIndicatorReport {
+export function buildReport(
+  period: Period,
+  counts: readonly OutcomeCount[],
+): QualityIndicatorReport {
   const byCode = new Map<string, RecommendationIndicators>();
   for (const row of counts) {
     let entry = byCode.get(row.code);
@@ -108,7 +111,9 @@ function addReason(
   code: string,
   count: number,
 ): void {
-  const existing = reasons.find((reason) => reason.code === code && reason.system === (system ?? undefined));
+  const existing = reasons.find(
+    (reason) => reason.code === code && reason.system === (system ?? undefined),
+  );
   if (existing) existing.count += count;
   else reasons.push({ ...(system ? { system } : {}), code, count });
 }

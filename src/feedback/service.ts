@@ -27,13 +27,15 @@ export class UnknownCardsError extends Error {
 
 export type IssuedRecording =
   | { recorded: true }
+  /** The app was built without a store (embedding tests): nothing to record into. */
+  | { recorded: 'no-store' }
   | { recorded: false; lostCards: number; lostTotal: number; causeCode?: string };
 
 export class FeedbackService {
   private lostIssuedCards = 0;
 
   constructor(
-    private readonly store: QualityStore,
+    private readonly store: QualityStore | undefined,
     private readonly clock: () => Date,
   ) {}
 
@@ -45,6 +47,7 @@ export class FeedbackService {
     service: Pick<CdsServiceDefinition, 'id' | 'hook'>,
     cards: readonly Card[],
   ): Promise<IssuedRecording> {
+    if (!this.store) return { recorded: 'no-store' };
     if (cards.length === 0) return { recorded: true };
     const issuedAt = this.clock();
     try {
@@ -72,14 +75,22 @@ export class FeedbackService {
   /** Throws RequestValidationError (400), UnknownCardsError (422) or StoreError (503). */
   async submit(serviceId: string, body: unknown): Promise<{ stored: number; duplicates: number }> {
     const entries = parseFeedback(body);
-    const result = await this.store.recordFeedback(serviceId, entries, this.clock());
+    const result = await this.configuredStore().recordFeedback(serviceId, entries, this.clock());
     if (result.kind === 'unknown-cards') throw new UnknownCardsError(result.positions, serviceId);
     return { stored: result.stored, duplicates: result.duplicates };
   }
 
-  async qualityIndicators(query: { from?: unknown; to?: unknown }): Promise<QualityIndicatorReport> {
+  async qualityIndicators(query: {
+    from?: unknown;
+    to?: unknown;
+  }): Promise<QualityIndicatorReport> {
     const period = parsePeriod(query, this.clock());
-    const counts = await this.store.outcomeCounts(period.start, period.endExclusive);
+    const counts = await this.configuredStore().outcomeCounts(period.start, period.endExclusive);
     return buildReport(period, counts);
+  }
+
+  private configuredStore(): QualityStore {
+    if (!this.store) throw new StoreError('no store configured');
+    return this.store;
   }
 }

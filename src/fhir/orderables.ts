@@ -25,11 +25,29 @@ export const ORDERABLE_LABS = {
 
 export type OrderableLabKey = keyof typeof ORDERABLE_LABS;
 
+/**
+ * The same analytes in NPU (codes.md "Nordic (NPU / NLK)"). Norway's laboratory
+ * code list (NLK) carries the NPU codes under its own system URI.
+ */
+const NORDIC_LAB_CODES: Record<OrderableLabKey, string> = {
+  pth: 'NPU03028',
+  creatinine: 'NPU18016',
+  albumin: 'NPU19673',
+  calciumTotal: 'NPU01443',
+  vitaminD: 'NPU10267',
+  tsh: 'NPU03577',
+  ft4: 'NPU03579',
+  p1np: 'NPU19893',
+};
+
+export type LabCodeSystem = 'nlk' | 'npu';
+
 /** A draft lab order for the patient, for a card suggestion's `create` action. */
 export function labServiceRequest(
   lab: OrderableLabKey,
   patientId: string,
   reasonText: string,
+  nordic: LabCodeSystem = 'nlk',
 ): ServiceRequest {
   const { code, display } = ORDERABLE_LABS[lab];
   return {
@@ -39,7 +57,12 @@ export function labServiceRequest(
     category: [
       { coding: [{ system: SYSTEM.snomed, code: '108252007', display: 'Laboratory procedure' }] },
     ],
-    code: { coding: [{ system: SYSTEM.loinc, code, display }] },
+    code: {
+      coding: [
+        { system: SYSTEM.loinc, code, display },
+        { system: nordic === 'nlk' ? SYSTEM.nlk : SYSTEM.npu, code: NORDIC_LAB_CODES[lab] },
+      ],
+    },
     subject: { reference: `Patient/${patientId}` },
     reasonCode: [{ text: reasonText }],
   };

@@ -384,6 +384,41 @@ export const RULES = {
       },
     ],
   },
+  R24: {
+    codes: ['fls-group-1', 'fls-group-2a', 'fls-group-2b', 'fls-group-3'],
+    citations: [
+      {
+        seed: '003',
+        quote:
+          'Gruppe 1: Patient uden osteopeni eller osteoporose, dvs. med normal BMD (ca. 16 %) • Gruppe 2a: Patient med osteopeni, skal typisk henvises til ny scanning inden for 2-10 år (ca. 53%) • Gruppe 2b: Patient med ukompliceret osteoporose, hvor opfølgning, videre behandling og kontrol kan foregå hos egen læge (ca. 20 %) • Gruppe 3: Patient med svær osteoporose, der varetages i hospitalsregi, typisk mhp. knogleopbyggende behandling (ca. 11 %)',
+      },
+      {
+        seed: '003',
+        quote:
+          'Gruppe 1 får svar på, at de er raske • Gruppe 2a får svar på, at de har osteopeni og skal bestille konsultation hos egen læge forud for ny skanning om x antal år • Gruppe 2b får svar på, at de har ukompliceret osteoporose og skal bestille den første tid til årskontrol ved egen læge, som tager sig af videre information og behandling • Gruppe 3 får svar på, at de har svær osteoporose, og at de indkaldes til et sygehusambulatorium',
+      },
+    ],
+  },
+  R25: {
+    codes: ['fracture-chain-visit', 'fracture-chain-no-visit'],
+    citations: [
+      {
+        seed: '004',
+        quote:
+          'Om bentäthetsmätningen visar att det inte är osteoporos behövs inget besök på vårdcentralen. Läkare skickar brevsvar alt. ringer till patienten om normal undersökning.',
+      },
+      {
+        seed: '004',
+        quote:
+          'Om patienten ska kallas sätts patienten upp på väntelista VL till läkare inom 2 månader, skriv på bokningsunderlaget att det är en Frakturkedjepatient och att prover (osteoporospaket i RoS) ska tas innan läkarbesöket.',
+      },
+      {
+        seed: '004',
+        quote:
+          'Verkställ behandling enligt remissvar bentäthetsmätning. • Planera uppföljning och eventuell sjukgymnastkontakt.',
+      },
+    ],
+  },
 } as const satisfies Record<string, RuleDefinition>;
 
 export type RuleId = keyof typeof RULES;

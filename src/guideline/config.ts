@@ -127,6 +127,9 @@ export const guidelineConfigSchema = z
       })
       .strict(),
     teriparatide: z.object({ transitionMonths: months }).strict(),
+    pathway: z
+      .object({ dxaRecentDays: z.number().int().positive(), visitWithinMonths: months })
+      .strict(),
     medication: z
       .object({
         coverageDays: z.record(z.enum(MEDICATION_CLASSES), z.number().int().positive()),
@@ -217,6 +220,7 @@ export const DEFAULT_GUIDELINE_CONFIG: GuidelineConfig = {
     noticeMonths: 3,
   },
   teriparatide: { transitionMonths: 21 },
+  pathway: { dxaRecentDays: 92, visitWithinMonths: 2 },
   medication: {
     coverageDays: {
       alendronate: 92,
@@ -452,6 +456,14 @@ export const CONFIG_SOURCES: Record<string, Citation> = {
   },
   'teriparatide.transitionMonths': {
     decision: "rules.md R22: ≥ 21 months of teriparatide (3 months' notice before 24 months).",
+  },
+  'pathway.dxaRecentDays': {
+    decision: 'rules.md R24 / R25: after a DXA in the last 3 months (Decision).',
+  },
+  'pathway.visitWithinMonths': {
+    seed: '004',
+    quote:
+      'Om patienten ska kallas sätts patienten upp på väntelista VL till läkare inom 2 månader',
   },
   'medication.coverageDays': CURRENT_DRUG,
   'medication.courseGapDays': CURRENT_DRUG,

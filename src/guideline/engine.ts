@@ -31,6 +31,8 @@ import {
   zoledronicAcidNextDose,
 } from './rules/follow-up';
 import { orderFindings } from './rules/orders';
+import { fractureChain, flsGroup } from './rules/pathways';
+import { PROFILE_SETTINGS, type Profile, type ProfileSettings } from './profiles';
 
 export type HookKind = 'patient-view' | 'order';
 
@@ -38,13 +40,17 @@ type PatientRule = (
   snapshot: PatientSnapshot,
   config: GuidelineConfig,
   now: Date,
+  profile: ProfileSettings,
 ) => Finding | undefined;
 
 /** In rules.md order; the engine then applies the precedence between them. */
 const PATIENT_VIEW_RULES: readonly PatientRule[] = [
   (snapshot, config, now) => screeningLabsMissing(snapshot, config, now),
   calciumVitaminD,
-  antiresorptiveIndicated,
+  (snapshot, config, now, profile) =>
+    antiresorptiveIndicated(snapshot, config, now, {
+      clinicalOsteoporosisOnly: profile.clinicalOsteoporosisOnly,
+    }),
   treatWithoutDxa,
   anabolicReferral,
   hypocalcaemia,
@@ -63,6 +69,13 @@ const PATIENT_VIEW_RULES: readonly PatientRule[] = [
   fallRiskAssessment,
 ];
 
+/** The pathway rule each profile adds (rules.md "Profiles and languages"). */
+const PATHWAY_RULES: Readonly<Record<Profile, readonly PatientRule[]>> = {
+  no: [],
+  dk: [flsGroup],
+  se: [fractureChain],
+};
+
 const SEVERITY = { critical: 0, warning: 1, info: 2 } as const;
 
 export function evaluate(
@@ -70,10 +83,13 @@ export function evaluate(
   snapshot: PatientSnapshot,
   now: Date,
   config: GuidelineConfig,
+  profile: Profile = 'no',
 ): Finding[] {
+  const settings = PROFILE_SETTINGS[profile];
+  const rules = [...PATIENT_VIEW_RULES, ...PATHWAY_RULES[profile]];
   const findings =
     hook === 'patient-view'
-      ? applyPrecedence(PATIENT_VIEW_RULES.flatMap((rule) => rule(snapshot, config, now) ?? []))
+      ? applyPrecedence(rules.flatMap((rule) => rule(snapshot, config, now, settings) ?? []))
       : orderFindings(snapshot, now, config);
   const byCode = new Map<string, Finding>();
   for (const finding of findings) {

@@ -9,33 +9,63 @@ import openapiDocument from '../../openapi/cds-hooks.openapi.json';
 import { callService, type ServiceDependencies } from '../cds/handle';
 import { findService, SERVICES } from '../cds/services';
 import type { Language } from '../cards/texts';
+import { PROFILE_SETTINGS, type Profile } from '../guideline/profiles';
+import { FeedbackService } from '../feedback/service';
+import type { QualityStore } from '../store/types';
+import { authenticate } from './auth/middleware';
+import type { AuthFailureReason, TokenVerifier } from './auth/verify';
 import { HttpError, mapError } from './errors';
 import type { components } from './generated/openapi';
 import { negotiateLanguage } from './language';
 import type { Logger } from './logger';
+
+export interface AuthSettings {
+  /** A JwtVerifier (src/http/auth/verify.ts) with its trusted clients and replay cache. */
+  verifier: TokenVerifier;
+  /** undefined: the expected `aud` is built from the request's protocol and Host. */
+  publicBaseUrl?: string;
+}
 
 export interface AppOptions {
   deps: ServiceDependencies;
   bodyLimitBytes: number;
   defaultLanguage: Language;
   logger: Logger;
+  /**
+   * Issued cards and feedback. main.ts always gives one; without it (tests that
+   * embed the app) nothing is recorded and feedback and quality indicators answer 503.
+   */
+  store?: QualityStore;
+  /** undefined: no client authentication (CDS_AUTH=off; main.ts warns). */
+  auth?: AuthSettings;
+  /** JWT `tenant` → site profile, for a deployment that serves several sites (auth on). */
+  tenantProfiles?: Readonly<Record<string, Profile>>;
   /** Shared with main.ts: healthz answers 200 only while "ready". */
   lifecycle?: { state: 'starting' | 'ready' | 'stopping' };
 }
 
+/** Answer without a client JWT: probes and the API description. */
+const OPEN_PATHS = new Set(['/healthz', '/openapi.json']);
+
 interface RequestLog {
   id: string;
   start: bigint;
+  client?: string;
+  authFailure?: AuthFailureReason;
   serviceId?: string;
   hook?: string;
   codes?: string[];
   fetched?: string[];
+  issuedCardsLost?: number;
+  feedback?: { stored: number; duplicates: number };
   error?: string;
 }
 
 declare module 'express-serve-static-core' {
   interface Locals {
     log?: RequestLog;
+    /** The verified JWT's tenant claim (only with auth on). */
+    tenant?: string;
   }
 }
 
@@ -54,6 +84,7 @@ const DISCOVERY: components['schemas']['CdsServiceList'] = {
 
 export function createApp(options: AppOptions): express.Express {
   const { logger } = options;
+  const feedback = new FeedbackService(options.store, options.deps.now);
   const lifecycle = options.lifecycle ?? { state: 'ready' as const };
   const app = express();
   app.disable('x-powered-by');
@@ -69,12 +100,16 @@ export function createApp(options: AppOptions): express.Express {
         reqId: log.id,
         method: req.method,
         route: req.route?.path ?? 'unmatched',
+        client: log.client,
+        authFailure: log.authFailure,
         service: log.serviceId,
         hook: log.hook,
         status: res.statusCode,
         durationMs: Math.round(durationMs * 10) / 10,
         codes: log.codes,
         fetched: log.fetched?.length ? log.fetched : undefined,
+        issuedCardsLost: log.issuedCardsLost,
+        feedback: log.feedback,
         error: log.error,
       };
       if (res.statusCode >= 500) logger.error(entry, 'request failed');
@@ -89,7 +124,7 @@ export function createApp(options: AppOptions): express.Express {
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-    res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id');
+    res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, WWW-Authenticate');
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Max-Age', '600');
       res.status(204).end();
@@ -106,6 +141,28 @@ export function createApp(options: AppOptions): express.Express {
     }
     next();
   };
+
+  // Default deny: every path but the open ones needs a valid client JWT (when auth is on).
+  if (options.auth) {
+    const verify = authenticate(
+      options.auth.verifier,
+      options.auth.publicBaseUrl,
+      (res, verdict) => {
+        const log = res.locals.log;
+        if (!log) return;
+        log.client = verdict.issuer;
+        if (verdict.ok && verdict.tenant) res.locals.tenant = verdict.tenant;
+        if (!verdict.ok) log.authFailure = verdict.reason;
+      },
+    );
+    app.use((req, res, next) => {
+      if (OPEN_PATHS.has(req.path)) {
+        next();
+        return;
+      }
+      return verify(req, res, next);
+    });
+  }
 
   app
     .route('/healthz')
@@ -138,10 +195,33 @@ export function createApp(options: AppOptions): express.Express {
       if (!service || !log) throw new HttpError(404, 'not-found', 'unknown service');
       log.serviceId = service.id;
       log.hook = service.hook;
-      const language = negotiateLanguage(req.get('accept-language'), options.defaultLanguage);
-      const result = await callService(service, req.body, language, options.deps);
+      // A deployment for several sites maps the verified tenant to its profile.
+      const tenantProfile = res.locals.tenant
+        ? options.tenantProfiles?.[res.locals.tenant]
+        : undefined;
+      const language = negotiateLanguage(
+        req.get('accept-language'),
+        tenantProfile ? PROFILE_SETTINGS[tenantProfile].language : options.defaultLanguage,
+      );
+      const deps = tenantProfile ? { ...options.deps, profile: tenantProfile } : options.deps;
+      const result = await callService(service, req.body, language, deps);
       log.codes = result.codes;
       log.fetched = result.fetchedKeys;
+      // Cards are answered even when they cannot be remembered; the loss is logged and counted.
+      const recording = await feedback.recordIssued(service, result.cards);
+      if (recording.recorded === false) {
+        log.issuedCardsLost = recording.lostCards;
+        logger.error(
+          {
+            reqId: log.id,
+            service: service.id,
+            lostCards: recording.lostCards,
+            lostCardsTotal: recording.lostTotal,
+            cause: recording.causeCode,
+          },
+          'issued cards not recorded: feedback on them will be refused',
+        );
+      }
       res.setHeader('Content-Language', language);
       res.setHeader('Vary', 'Accept-Language');
       const response: CdsResponse = { cards: result.cards };
@@ -149,19 +229,32 @@ export function createApp(options: AppOptions): express.Express {
     })
     .all(knownService, methodNotAllowed('POST'));
 
-  // Feedback is stored from issue #5 on; until then the endpoint says so instead of a bare 404.
   app
     .route('/cds-services/:id/feedback')
-    .post(knownService, (_req, _res, next) => {
-      next(
-        new HttpError(
-          501,
-          'not-supported',
-          'this version of the service does not record feedback yet',
-        ),
-      );
+    .post(knownService, requireJson, json, async (req, res) => {
+      const service = findService(String(req.params.id));
+      const log = res.locals.log;
+      if (!service || !log) throw new HttpError(404, 'not-found', 'unknown service');
+      log.serviceId = service.id;
+      log.hook = service.hook;
+      const result = await feedback.submit(service.id, req.body);
+      log.feedback = result;
+      const response: components['schemas']['FeedbackResponse'] = {
+        stored: result.stored,
+        duplicates: result.duplicates,
+      };
+      res.json(response);
     })
     .all(knownService, methodNotAllowed('POST'));
+
+  app
+    .route('/quality-indicators')
+    .get(async (req, res) => {
+      const report: components['schemas']['QualityIndicatorReport'] =
+        await feedback.qualityIndicators({ from: req.query.from, to: req.query.to });
+      res.json(report);
+    })
+    .all(methodNotAllowed('GET'));
 
   app.use((_req, _res, next) => {
     next(new HttpError(404, 'not-found', 'no such endpoint'));
@@ -174,7 +267,10 @@ export function createApp(options: AppOptions): express.Express {
     }
     const mapped = mapError(error);
     if (res.locals.log) res.locals.log.error = mapped.logMessage;
-    res.status(mapped.status).type('application/json').send(JSON.stringify(mapped.body));
+    res.status(mapped.status);
+    for (const [name, value] of Object.entries(mapped.headers ?? {})) res.setHeader(name, value);
+    if (mapped.body) res.type('application/json').send(JSON.stringify(mapped.body));
+    else res.end();
   });
 
   return app;

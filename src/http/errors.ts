@@ -1,11 +1,14 @@
 /**
  * Every error maps to a status and an OperationOutcome here, once. 4xx messages
  * name the problem (they never echo request data beyond field names); 5xx bodies
- * are generic.
+ * are generic; 401 has no body at all.
  */
 import type { OperationOutcome } from 'fhir/r4';
 import { DataUnavailableError, PrefetchShapeError } from '../cds/prefetch';
 import { RequestValidationError } from '../cds/request';
+import { UnknownCardsError } from '../feedback/service';
+import { StoreError } from '../store/types';
+import { AuthenticationError } from './auth/middleware';
 
 export class HttpError extends Error {
   constructor(
@@ -20,7 +23,9 @@ export class HttpError extends Error {
 
 export interface MappedError {
   status: number;
-  body: OperationOutcome;
+  /** Absent for 401: nothing that could help an attacker. */
+  body?: OperationOutcome;
+  headers?: Record<string, string>;
   /** Safe to log: no request content. */
   logMessage: string;
 }
@@ -61,6 +66,20 @@ const BODY_PARSER_ERRORS: Record<string, { status: number; code: string; message
 
 export function mapError(error: unknown): MappedError {
   if (error instanceof HttpError) return outcome(error.status, error.issueCode, error.message);
+  if (error instanceof AuthenticationError) {
+    return {
+      status: 401,
+      headers: { 'WWW-Authenticate': 'Bearer realm="fls-cds-hooks"' },
+      logMessage: error.message,
+    };
+  }
+  if (error instanceof UnknownCardsError) return outcome(422, 'not-found', error.message);
+  if (error instanceof StoreError) {
+    return {
+      ...outcome(503, 'transient', 'the feedback store is unavailable; try again later'),
+      logMessage: `store failure: ${error.operation}${error.causeCode ? ` (${error.causeCode})` : ''}`,
+    };
+  }
   if (error instanceof RequestValidationError || error instanceof PrefetchShapeError) {
     return outcome(400, 'invalid', error.message);
   }

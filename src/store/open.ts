@@ -2,16 +2,12 @@
 import { openPglite } from './pglite';
 import { openPostgres } from './postgres';
 import type { SqlClient } from './sql';
+import type { StoreSettings } from './settings';
 import { SqlStore } from './sql-store';
-import { StoreError, type QualityStore } from './types';
-
-export type StoreSettings =
-  | { kind: 'postgres'; url: string }
-  /** dataDir undefined: in memory (tests, throwaway runs). */
-  | { kind: 'pglite'; dataDir?: string };
+import { StoreError } from './types';
 
 export interface OpenedStore {
-  store: QualityStore;
+  store: SqlStore;
   /** Migration versions applied by this opening (empty when the schema was current). */
   migrated: number[];
 }

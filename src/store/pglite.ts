@@ -28,14 +28,15 @@ export async function openPglite(dataDir: string | undefined): Promise<SqlClient
   try {
     const db = dataDir ? new PGlite(resolve(dataDir)) : new PGlite();
     await db.waitReady;
-    return adapt(db, release);
+    return pgliteClient(db, release);
   } catch (error) {
     release();
     throw error;
   }
 }
 
-function adapt(db: PGlite, release: () => void): SqlClient {
+/** A started PGlite as a SqlClient; `release` runs after it is closed. */
+export function pgliteClient(db: PGlite, release: () => void = () => undefined): SqlClient {
   const executor = (target: Pick<PGlite, 'query'>): SqlExecutor => ({
     async query<Row>(text: string, params: readonly unknown[] = []) {
       const result = await target.query<Row>(text, [...params]);

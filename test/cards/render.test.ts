@@ -8,7 +8,19 @@ import {
   type RecommendationCode,
 } from '../../src/guideline/catalogue';
 import type { components } from '../../src/http/generated/openapi';
-import { condition, daysAgo, DRUGS, icd10, labs, medicationRequest, NOW } from '../helpers/fhir';
+import {
+  condition,
+  daysAgo,
+  DRUGS,
+  fracture,
+  frax,
+  icd10,
+  labs,
+  medicationRequest,
+  monthsAgo,
+  NOW,
+  tScore,
+} from '../helpers/fhir';
 import { orderTime, patientView } from '../rules/evaluate';
 import { hookCalls, loadLibrary } from '../fixtures/load';
 import { buildSnapshot } from '../../src/patient/build';
@@ -50,6 +62,23 @@ function allFindings(): Finding[] {
     ...orderTime([labs.calcium(2.6, day), labs.albumin(41.3, day)], [aln, calcium]),
     ...orderTime([], [za]),
     ...libraryFindings(),
+    ...pathwayFindings(),
+  ];
+}
+
+/** Every branch of the Danish and Swedish pathways (R24, R25). */
+function pathwayFindings(): Finding[] {
+  const wrist = fracture('radius', monthsAgo(4));
+  const dxa = (value: number) => tScore('spine', value, monthsAgo(1));
+  return [
+    ...[-0.5, -1.8, -2.7, -4.2].flatMap((value) =>
+      patientView([wrist, dxa(value)], DEFAULT_GUIDELINE_CONFIG, 'dk'),
+    ),
+    ...patientView([fracture('hip', monthsAgo(4)), dxa(-1.2)], DEFAULT_GUIDELINE_CONFIG, 'dk'),
+    ...[-1.8, -2.7].flatMap((value) =>
+      patientView([wrist, dxa(value)], DEFAULT_GUIDELINE_CONFIG, 'se'),
+    ),
+    ...patientView([wrist, dxa(-2.0), frax(25, monthsAgo(1))], DEFAULT_GUIDELINE_CONFIG, 'se'),
   ];
 }
 
@@ -98,20 +127,33 @@ describe('card texts (cards/*.json)', () => {
     },
   );
 
-  test('Norwegian and English files define the same codes, reasons and summaries', () => {
-    const [nb, en] = [textsFor('nb'), textsFor('en')];
-    expect(Object.keys(nb.codes).sort()).toEqual(Object.keys(en.codes).sort());
-    for (const code of Object.keys(nb.codes) as RecommendationCode[]) {
-      expect(Object.keys(nb.codes[code]?.reasons ?? {}).sort()).toEqual(
-        Object.keys(en.codes[code]?.reasons ?? {}).sort(),
-      );
-      expect(Object.keys(nb.codes[code]?.summary ?? {}).sort()).toEqual(
-        Object.keys(en.codes[code]?.summary ?? {}).sort(),
-      );
-    }
-    expect(Object.keys(nb.evidence.items).sort()).toEqual(Object.keys(en.evidence.items).sort());
-    expect(Object.keys(nb.evidence.notes).sort()).toEqual(Object.keys(en.evidence.notes).sort());
-  });
+  test.each(LANGUAGES.filter((language) => language !== 'nb'))(
+    '%s defines every text the Norwegian file has (and no other)',
+    (language) => {
+      const [nb, en] = [textsFor('nb'), textsFor(language)];
+      expect(Object.keys(nb.codes).sort()).toEqual(Object.keys(en.codes).sort());
+      for (const code of Object.keys(nb.codes) as RecommendationCode[]) {
+        expect(Object.keys(nb.codes[code]?.reasons ?? {}).sort()).toEqual(
+          Object.keys(en.codes[code]?.reasons ?? {}).sort(),
+        );
+        expect(Object.keys(nb.codes[code]?.summary ?? {}).sort()).toEqual(
+          Object.keys(en.codes[code]?.summary ?? {}).sort(),
+        );
+      }
+      expect(Object.keys(nb.evidence.items).sort()).toEqual(Object.keys(en.evidence.items).sort());
+      expect(Object.keys(nb.evidence.notes).sort()).toEqual(Object.keys(en.evidence.notes).sort());
+      for (const dictionary of [
+        'labs',
+        'drugs',
+        'sites',
+        'suggestions',
+        'overrideReasons',
+      ] as const) {
+        expect(Object.keys(en[dictionary]).sort()).toEqual(Object.keys(nb[dictionary]).sort());
+      }
+      expect(Object.keys(en.links ?? {}).sort()).toEqual(Object.keys(nb.links ?? {}).sort());
+    },
+  );
 });
 
 describe('CDS Hooks 2.0 § Card attributes', () => {
@@ -180,9 +222,32 @@ describe('CDS Hooks 2.0 § Card attributes', () => {
       resourceType: 'ServiceRequest',
       status: 'draft',
       intent: 'proposal',
-      code: { coding: [{ system: 'http://loinc.org', code: '2731-8' }] },
+      code: {
+        coding: [
+          { system: 'http://loinc.org', code: '2731-8' },
+          { system: 'urn:oid:2.16.578.1.12.4.1.1.7280', code: 'NPU03028' },
+        ],
+      },
       subject: { reference: 'Patient/pat-1' },
     });
+  });
+
+  test('in the Danish and Swedish profiles the order carries the NPU coding instead of NLK', () => {
+    const [r7] = patientView([condition(icd10('E21.0'))]);
+    if (!r7) throw new Error('expected R7');
+    const card = renderCard(r7, {
+      language: 'da',
+      patientId: 'pat-1',
+      labCodeSystem: 'npu',
+      newId: ids,
+    });
+    const resource = card.suggestions?.[0]?.actions[0]?.resource as {
+      code?: { coding?: { system?: string }[] };
+    };
+    expect(resource.code?.coding?.map((coding) => coding.system)).toEqual([
+      'http://loinc.org',
+      'http://npu-terminology.org',
+    ]);
   });
 
   test('text from FHIR data cannot inject markdown', () => {

@@ -1,22 +1,35 @@
 /** The app under test, with the clock pinned and logs captured in memory. */
 import { Writable } from 'node:stream';
-import { createApp } from '../../src/http/app';
+import { createApp, type AuthSettings } from '../../src/http/app';
 import { createLogger } from '../../src/http/logger';
 import { DEFAULT_GUIDELINE_CONFIG } from '../../src/guideline/config';
+import { PROFILE_SETTINGS, type Profile } from '../../src/guideline/profiles';
+import type { QualityStore } from '../../src/store/types';
 import { NOW } from './fhir';
+import { RecordingStore } from './stores';
 
 export interface TestApp {
   app: ReturnType<typeof createApp>;
   /** Every log line written while the app served requests. */
   logs: string[];
+  store: QualityStore;
 }
 
+/**
+ * Auth off and an in-memory RecordingStore unless the test passes `auth` and a
+ * `store` (openTestStore() for feedback and quality indicators).
+ */
 export function testApp(
   options: {
     bodyLimitBytes?: number;
     timeoutMs?: number;
     maxPages?: number;
     maxResponseBytes?: number;
+    store?: QualityStore;
+    auth?: AuthSettings;
+    now?: () => Date;
+    profile?: Profile;
+    tenantProfiles?: Record<string, Profile>;
   } = {},
 ): TestApp {
   const logs: string[] = [];
@@ -26,6 +39,7 @@ export function testApp(
       callback();
     },
   });
+  const store = options.store ?? new RecordingStore();
   const app = createApp({
     deps: {
       guideline: DEFAULT_GUIDELINE_CONFIG,
@@ -34,11 +48,15 @@ export function testApp(
         maxPages: options.maxPages ?? 5,
         maxResponseBytes: options.maxResponseBytes ?? 5_000_000,
       },
-      now: () => NOW,
+      now: options.now ?? (() => NOW),
+      ...(options.profile ? { profile: options.profile } : {}),
     },
     bodyLimitBytes: options.bodyLimitBytes ?? 1_000_000,
-    defaultLanguage: 'nb',
+    defaultLanguage: options.profile ? PROFILE_SETTINGS[options.profile].language : 'nb',
     logger: createLogger('info', sink),
+    store,
+    ...(options.auth ? { auth: options.auth } : {}),
+    ...(options.tenantProfiles ? { tenantProfiles: options.tenantProfiles } : {}),
   });
-  return { app, logs };
+  return { app, logs, store };
 }

@@ -338,7 +338,12 @@ export function hookRequest(
 
 // ---- Bone density, fractures, medication history ----
 
-const DXA_LOINC = { spine: '38267-1', hip: '38264-8', femur: '38263-0', forearm: '38265-5' } as const;
+const DXA_LOINC = {
+  spine: '38267-1',
+  hip: '38264-8',
+  femur: '38263-0',
+  forearm: '38265-5',
+} as const;
 
 /** A DXA T-score at spine (L1–L4), total hip, femoral neck / femur, or forearm. */
 export function tScore(

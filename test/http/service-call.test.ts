@@ -277,7 +277,10 @@ describe('CDS Hooks 2.0 § CDS Service Response — card language (Accept-Langua
   test.each([
     ['en', 'en', 'Hypocalcaemia'],
     ['en-GB', 'en', 'Hypocalcaemia'],
-    ['sv, en;q=0.5', 'en', 'Hypocalcaemia'],
+    ['sv, en;q=0.5', 'sv', 'Hypokalcemi'],
+    ['fi, en;q=0.5', 'en', 'Hypocalcaemia'],
+    ['da-DK', 'da', 'Hypokalcæmi'],
+    ['se', 'nb', 'Hypokalsemi'],
     ['nb', 'nb', 'Hypokalsemi'],
     ['no', 'nb', 'Hypokalsemi'],
     ['nn', 'nb', 'Hypokalsemi'],

@@ -7,12 +7,14 @@ import {
 } from '../../src/guideline/config';
 import { evaluate } from '../../src/guideline/engine';
 import type { Finding } from '../../src/guideline/finding';
+import type { Profile } from '../../src/guideline/profiles';
 import { buildSnapshot } from '../../src/patient/build';
 import { NOW, patient, PATIENT_ID } from '../helpers/fhir';
 
 export function patientView(
   resources: FhirResource[],
   config: GuidelineConfig = DEFAULT_GUIDELINE_CONFIG,
+  profile: Profile = 'no',
 ): Finding[] {
   const snapshot = buildSnapshot({
     patientId: PATIENT_ID,
@@ -20,7 +22,7 @@ export function patientView(
     now: NOW,
     settings: snapshotSettings(config),
   });
-  return evaluate('patient-view', snapshot, NOW, config);
+  return evaluate('patient-view', snapshot, NOW, config, profile);
 }
 
 export function orderTime(

@@ -3,6 +3,8 @@ import { DEFAULT_GUIDELINE_CONFIG, snapshotSettings } from '../../src/guideline/
 
 const SETTINGS = snapshotSettings(DEFAULT_GUIDELINE_CONFIG);
 import {
+  activeRequest,
+  administration,
   condition,
   daysAgo,
   DRUGS,
@@ -16,6 +18,9 @@ import {
   observation,
   patient,
   PATIENT_ID,
+  fracture,
+  statement,
+  tScore,
 } from '../helpers/fhir';
 import type { FhirResource, Medication } from 'fhir/r4';
 
@@ -279,5 +284,88 @@ describe('patient snapshot: malformed FHIR never crashes and is never read as a 
       settings: SETTINGS,
     });
     expect(s.drafts.map((d) => d.reference)).toEqual(['MedicationRequest/odd']);
+  });
+});
+
+describe('patient snapshot: medication history (rules.md "Current drug", "Glucocorticoid exposure")', () => {
+  test('zoledronic acid: infusions counted once each, even when ordered and administered', () => {
+    const infusion = (days: number) => administration(DRUGS.zoledronicAcid, daysAgo(days));
+    const order = {
+      ...activeRequest(DRUGS.zoledronicAcid, daysAgo(733)),
+      status: 'completed' as const,
+    };
+    const s = snapshot([infusion(1096), infusion(730), order]);
+    const history = s.medications.zoledronicAcid;
+    expect(history?.doses.map((dose) => dose.date)).toEqual([daysAgo(1096), daysAgo(730)]);
+    expect(history?.current).toBe(true);
+  });
+
+  test('denosumab: current within 6 months of the last injection, not after', () => {
+    expect(
+      snapshot([administration(DRUGS.denosumab, daysAgo(150))]).medications.denosumab?.current,
+    ).toBe(true);
+    expect(
+      snapshot([administration(DRUGS.denosumab, daysAgo(200))]).medications.denosumab?.current,
+    ).toBe(false);
+  });
+
+  test('a stopped course and a new one after a gap over 3 months: the course start is the new one, the years add up', () => {
+    const s = snapshot([
+      statement(DRUGS.alendronate, daysAgo(3000), { end: daysAgo(1500) }),
+      statement(DRUGS.alendronate, daysAgo(1000)),
+    ]);
+    const history = s.medications.alendronate;
+    expect(history?.courseStart?.date).toBe(daysAgo(1000));
+    expect(history?.cumulativeDays).toBe(2500);
+  });
+
+  test('prednisolone-equivalent daily dose from the dosage instruction: dexamethasone 1.5 mg/day = 10 mg', () => {
+    const dexamethasone = { system: 'http://www.whocc.no/atc', code: 'H02AB02' };
+    const history = snapshot([activeRequest(dexamethasone, daysAgo(120), { mgPerDay: 1.5 })])
+      .medications.glucocorticoidSystemic;
+    expect(history?.dailyDoseMg).toBe(1.5);
+    expect(history?.prednisoloneMgPerDay).toBeCloseTo(10.0, 1);
+  });
+
+  test('a glucocorticoid without a dose in mg has no daily dose (not guessed)', () => {
+    const history = snapshot([activeRequest(DRUGS.prednisolone, daysAgo(120))]).medications
+      .glucocorticoidSystemic;
+    expect(history?.current).toBe(true);
+    expect(history?.prednisoloneMgPerDay).toBeUndefined();
+  });
+
+  test('entered-in-error administrations do not count', () => {
+    const wrong = {
+      ...administration(DRUGS.denosumab, daysAgo(30)),
+      status: 'entered-in-error',
+    } as FhirResource;
+    expect(snapshot([wrong]).medications.denosumab).toBeUndefined();
+  });
+});
+
+describe('patient snapshot: fractures and bone density', () => {
+  test('a typical-site fracture at ≥ 50 is assumed low-energy; a coded osteoporotic one is coded', () => {
+    const s = snapshot([
+      patient(),
+      fracture('radius', daysAgo(100)),
+      fracture('osteoporotic', daysAgo(50)),
+    ]);
+    expect(s.fractures.map((f) => [f.site, f.mechanism])).toEqual([
+      ['unspecified', 'coded'],
+      ['distalRadius', 'assumed'],
+    ]);
+  });
+
+  test('an ankle fracture is not a fragility fracture; a wrist fracture at 40 is not either', () => {
+    expect(snapshot([patient(), fracture('ankle', daysAgo(100))]).fractures).toEqual([]);
+    expect(
+      snapshot([patient({ birthDate: '1980-01-01' }), fracture('radius', '2020-05-01')]).fractures,
+    ).toEqual([]);
+  });
+
+  test('T-scores per site from LOINC codes; forearm is recorded as a DXA but never as a hip / spine site', () => {
+    const s = snapshot([tScore('spine', -2.1, daysAgo(30)), tScore('forearm', -3.0, daysAgo(30))]);
+    expect(s.tScores.map((score) => [score.site, score.value])).toEqual([['spine', -2.1]]);
+    expect(s.dxaOnRecord).toBe(true);
   });
 });

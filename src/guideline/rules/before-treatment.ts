@@ -236,9 +236,10 @@ export function antiresorptiveIndicated(
   snapshot: PatientSnapshot,
   config: GuidelineConfig,
   now: Date,
+  options: { clinicalOsteoporosisOnly?: boolean } = {},
 ): Finding | undefined {
   if (!inScope(snapshot, config) || currentOsteoporosisDrug(snapshot)) return undefined;
-  const criteria = antiresorptiveCriteria(snapshot, config, now);
+  const criteria = antiresorptiveCriteria(snapshot, config, now, options);
   const met = criteria.reasons.filter(
     (reason) => /^[a-d]-/.test(reason) && reason !== 'b-glucocorticoid-dose-unknown',
   );

@@ -58,7 +58,9 @@ export class KeyResolver {
       const allowed =
         normalised !== undefined &&
         (client.allowedJku.includes(normalised) || client.jwksUrl === normalised);
-      return allowed ? { kind: 'found', getKey: this.remote(normalised) } : { kind: 'jku-not-allowed' };
+      return allowed
+        ? { kind: 'found', getKey: this.remote(normalised) }
+        : { kind: 'jku-not-allowed' };
     }
     if (client.jwks) {
       let local = this.localSets.get(client.issuer);

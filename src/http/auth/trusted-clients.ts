@@ -6,6 +6,21 @@
 import { z } from 'zod';
 import type { JSONWebKeySet } from 'jose';
 
+/** Asymmetric JWS algorithms a site may enable; `none` and HMAC never. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'EdDSA',
+  'Ed25519',
+] as const;
+
 export interface TrustedClient {
   /** The exact `iss` of the client's JWTs. */
   issuer: string;

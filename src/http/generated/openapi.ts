@@ -55,9 +55,29 @@ export interface paths {
     put?: never;
     /**
      * Feedback on cards
-     * @description Records whether the user accepted suggestions of a card or overrode it (CDS Hooks 2.0, https://cds-hooks.hl7.org/2.0/, section "Feedback").
+     * @description Records whether the user accepted suggestions of a card or overrode it (CDS Hooks 2.0, https://cds-hooks.hl7.org/2.0/, section "Feedback"). Every `card` must be the uuid of a card this service issued; all items of a request are stored, or none. Stored per item: card uuid, outcome, accepted suggestion ids, the override reason's system and code, whether a comment was given (never its text), the outcome timestamp and the time received. An item identical to one already stored (same card, outcome and outcomeTimestamp) is counted as a duplicate, not stored twice.
      */
     post: operations['postFeedback'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/quality-indicators': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Quality indicators per recommendation code
+     * @description For the cards issued in the period (UTC dates, both inclusive; default the last 30 days up to today): per recommendation code (`card.source.topic.code`) how many were issued, accepted, overridden (with the coded reasons) and left without feedback, and the acceptance rates. A card counts once, by its latest feedback. Protected like the CDS endpoints.
+     */
+    get: operations['qualityIndicators'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -338,7 +358,7 @@ export interface components {
     FeedbackRequest: {
       feedback: components['schemas']['Feedback'][];
     };
-    /** @description What the user did with one card. `acceptedSuggestions` is required by CDS Hooks 2.0 for `accepted` outcomes. */
+    /** @description What the user did with one card. `acceptedSuggestions` is required for `accepted` outcomes and not allowed for `overridden` ones; `overrideReason` only for `overridden`. */
     Feedback: {
       /**
        * Format: uuid
@@ -363,12 +383,13 @@ export interface components {
     /** @description Why the user overrode a card (CDS Hooks 2.0, "Feedback" → "OverrideReason"). `reason` is given when the user picked one of the card's `overrideReasons`. */
     OverrideReason: {
       reason?: components['schemas']['Coding'];
-      /** @description Free-text comment by the user. */
+      /** @description Free-text comment by the user. Not stored (it may contain patient data); only whether one was given. */
       userComment?: string;
     };
-    /** @description Acknowledgement of feedback; may be an empty object. */
+    /** @description Acknowledgement of feedback: how many items were stored and how many were already stored before. */
     FeedbackResponse: {
-      [key: string]: unknown;
+      stored: number;
+      duplicates: number;
     };
     /** @description FHIR R4 OperationOutcome used as the body of every error response except 401. */
     OperationOutcome: {
@@ -398,6 +419,39 @@ export interface components {
       /** @enum {string} */
       status: 'ok' | 'starting' | 'stopping';
     };
+    QualityIndicatorReport: {
+      period: {
+        /** Format: date */
+        from: string;
+        /** Format: date */
+        to: string;
+      };
+      /** @description One entry per recommendation code with cards issued in the period, ordered by code. */
+      indicators: components['schemas']['RecommendationIndicators'][];
+    };
+    RecommendationIndicators: {
+      /** @description The recommendation code (`card.source.topic.code`). */
+      code: string;
+      issued: number;
+      /** @description Cards whose latest feedback is `accepted`. */
+      accepted: number;
+      /** @description Cards whose latest feedback is `overridden`. */
+      overridden: number;
+      withoutFeedback: number;
+      /** @description Coded override reasons, most frequent first. */
+      overrideReasons: components['schemas']['OverrideReasonCount'][];
+      overriddenWithoutReason: number;
+      /** @description accepted / (accepted + overridden); null when no card had feedback. */
+      acceptanceRate: number | null;
+      /** @description accepted / issued. */
+      acceptedOfIssued: number | null;
+    };
+    OverrideReasonCount: {
+      /** Format: uri */
+      system?: string;
+      code: string;
+      count: number;
+    };
   };
   responses: {
     /** @description Bad request: malformed JSON, a body that does not match the request schema, a `hook` that does not match the service, `fhirAuthorization` without `fhirServer`, or prefetch of the wrong shape. */
@@ -409,9 +463,11 @@ export interface components {
         'application/json': components['schemas']['OperationOutcome'];
       };
     };
-    /** @description The CDS client JWT is missing or invalid. Only when the service's auth is enabled. No body. */
+    /** @description The CDS client JWT is missing or invalid (only when the service's auth is enabled). No body; the reason is logged by the service, never sent. */
     Unauthorized: {
       headers: {
+        /** @description Always `Bearer realm="fls-cds-hooks"`. */
+        'WWW-Authenticate'?: string;
         [name: string]: unknown;
       };
       content?: never;
@@ -484,12 +540,33 @@ export interface components {
         'application/json': components['schemas']['OperationOutcome'];
       };
     };
-    /** @description The service is not ready (starting or stopping) or overloaded. */
+    /** @description The service is not ready (starting or stopping), or the database it records feedback and JWT ids in is unavailable. */
     ServiceUnavailable: {
       headers: {
         [name: string]: unknown;
       };
       content: {
+        'application/json': components['schemas']['OperationOutcome'];
+      };
+    };
+    /** @description The feedback names a card this service did not issue (unknown uuid, a card of another service, or one whose issue could not be recorded). Nothing of the request was stored. */
+    UnknownCard: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        /**
+         * @example {
+         *       "resourceType": "OperationOutcome",
+         *       "issue": [
+         *         {
+         *           "severity": "error",
+         *           "code": "not-found",
+         *           "diagnostics": "feedback[0].card: no card with this uuid was issued by service fls-patient-view"
+         *         }
+         *       ]
+         *     }
+         */
         'application/json': components['schemas']['OperationOutcome'];
       };
     };
@@ -618,25 +695,80 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          /** @example {} */
+          /**
+           * @example {
+           *       "stored": 1,
+           *       "duplicates": 0
+           *     }
+           */
           'application/json': components['schemas']['FeedbackResponse'];
         };
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       404: components['responses']['NotFound'];
+      405: components['responses']['MethodNotAllowed'];
       413: components['responses']['PayloadTooLarge'];
       415: components['responses']['UnsupportedMediaType'];
+      422: components['responses']['UnknownCard'];
       500: components['responses']['InternalServerError'];
-      /** @description This version of the service does not record feedback yet (storage arrives with the feedback and quality-indicator work). */
-      501: {
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  qualityIndicators: {
+    parameters: {
+      query?: {
+        /** @description First day, YYYY-MM-DD (default: 29 days before `to`). */
+        from?: string;
+        /** @description Last day, YYYY-MM-DD (default: today, UTC). */
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The indicators. */
+      200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['OperationOutcome'];
+          /**
+           * @example {
+           *       "period": {
+           *         "from": "2026-10-01",
+           *         "to": "2026-10-31"
+           *       },
+           *       "indicators": [
+           *         {
+           *           "code": "contraindication-zoledronic-acid",
+           *           "issued": 12,
+           *           "accepted": 7,
+           *           "overridden": 3,
+           *           "withoutFeedback": 2,
+           *           "overrideReasons": [
+           *             {
+           *               "system": "https://fls-cds.example.org/fhir/CodeSystem/override-reason",
+           *               "code": "newer-result-elsewhere",
+           *               "count": 2
+           *             }
+           *           ],
+           *           "overriddenWithoutReason": 1,
+           *           "acceptanceRate": 0.7,
+           *           "acceptedOfIssued": 0.5833
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['QualityIndicatorReport'];
         };
       };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      405: components['responses']['MethodNotAllowed'];
+      500: components['responses']['InternalServerError'];
       503: components['responses']['ServiceUnavailable'];
     };
   };

@@ -1,0 +1,96 @@
+/** Stores for tests: a real one (PGlite in memory, or PostgreSQL when DATABASE_URL is set) and a light stand-in. */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { MIGRATIONS } from '../../src/store/migrations';
+import { openStore } from '../../src/store/open';
+import { pgliteClient } from '../../src/store/pglite';
+import { SqlStore } from '../../src/store/sql-store';
+import type { FeedbackResult, IssuedCard, OutcomeCount, QualityStore } from '../../src/store/types';
+
+/** Which database the store suite runs against. */
+export const STORE_KIND: 'postgres' | 'pglite' = process.env.DATABASE_URL ? 'postgres' : 'pglite';
+
+/** Starting PGlite (initdb in WebAssembly) takes seconds on a busy machine. */
+export const STORE_START_TIMEOUT_MS = 120_000;
+
+/**
+ * A fresh, migrated store of its own. On PGlite it starts from a migrated data
+ * directory made once per schema and cached in the temp directory: initdb takes
+ * ~4-10 s, loading the copy ~1 s. The copy is made the production way (initdb,
+ * then the migrations), and test/store/pglite-lock.test.ts runs openStore itself.
+ */
+export async function openTestStore(): Promise<SqlStore> {
+  const url = process.env.DATABASE_URL;
+  if (url) return (await openStore({ kind: 'postgres', url })).store;
+  const db = new PGlite({ loadDataDir: new Blob([await migratedTemplate()]) });
+  await db.waitReady;
+  const store = new SqlStore(pgliteClient(db));
+  await store.migrate();
+  return store;
+}
+
+async function migratedTemplate(): Promise<Uint8Array> {
+  const key = createHash('sha256')
+    .update(JSON.stringify(MIGRATIONS))
+    .update(readFileSync(require.resolve('@electric-sql/pglite')))
+    .digest('hex')
+    .slice(0, 16);
+  const file = join(tmpdir(), `fls-cds-hooks-pglite-${key}.tar`);
+  if (existsSync(file)) return readFileSync(file);
+  const db = new PGlite();
+  await db.waitReady;
+  const seeded = new SqlStore(pgliteClient(db));
+  await seeded.migrate();
+  const dump = new Uint8Array(await (await db.dumpDataDir('none')).arrayBuffer());
+  await db.close();
+  // Written aside and renamed: a parallel test file never reads half a file.
+  const partial = `${file}.${process.pid}.partial`;
+  writeFileSync(partial, dump);
+  renameSync(partial, file);
+  return dump;
+}
+
+/**
+ * For tests that do not exercise feedback: remembers issued cards (so a test can
+ * look at them) and JWT ids in memory. Feedback and indicators need a real store.
+ */
+export class RecordingStore implements QualityStore {
+  readonly issued: IssuedCard[] = [];
+  private readonly jtis = new Map<string, Date>();
+
+  async recordIssuedCards(cards: readonly IssuedCard[]): Promise<void> {
+    this.issued.push(...cards);
+  }
+
+  async recordFeedback(): Promise<FeedbackResult> {
+    throw new Error('RecordingStore keeps no feedback: use openTestStore()');
+  }
+
+  async outcomeCounts(): Promise<OutcomeCount[]> {
+    throw new Error('RecordingStore keeps no feedback: use openTestStore()');
+  }
+
+  async rememberJti(issuer: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> {
+    const key = JSON.stringify([issuer, jti]);
+    const until = this.jtis.get(key);
+    if (until && until > now) return false;
+    this.jtis.set(key, expiresAt);
+    return true;
+  }
+
+  async purgeExpiredJtis(now: Date): Promise<number> {
+    let purged = 0;
+    for (const [key, until] of this.jtis) {
+      if (until <= now) {
+        this.jtis.delete(key);
+        purged += 1;
+      }
+    }
+    return purged;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,345 @@
+/**
+ * The store suite: embedded PGlite by default, the same tests against PostgreSQL
+ * when DATABASE_URL is set (.ci/postgres-tests.sh). Each test uses its own
+ * recommendation codes and card uuids, so runs can share a database.
+ */
+import { randomUUID } from 'node:crypto';
+import { openStore } from '../../src/store/open';
+import type { SqlStore } from '../../src/store/sql-store';
+import { StoreError, type FeedbackEntry, type IssuedCard } from '../../src/store/types';
+import { openTestStore, STORE_KIND, STORE_START_TIMEOUT_MS } from '../helpers/stores';
+
+let store: SqlStore;
+
+beforeAll(async () => {
+  store = await openTestStore();
+}, STORE_START_TIMEOUT_MS);
+
+afterAll(async () => {
+  await store?.close();
+});
+
+const DAY = new Date('2026-03-10T12:00:00Z');
+const PERIOD_START = new Date('2026-03-10T00:00:00Z');
+const PERIOD_END = new Date('2026-03-11T00:00:00Z');
+
+function uniqueCode(): string {
+  return `test-${randomUUID()}`;
+}
+
+function issued(code: string, overrides: Partial<IssuedCard> = {}): IssuedCard {
+  return {
+    cardUuid: randomUUID(),
+    serviceId: 'fls-patient-view',
+    hook: 'patient-view',
+    recommendationCode: code,
+    issuedAt: DAY,
+    ...overrides,
+  };
+}
+
+function accepted(card: IssuedCard, at = '2026-03-10T12:05:00Z'): FeedbackEntry {
+  return {
+    cardUuid: card.cardUuid,
+    outcome: 'accepted',
+    acceptedSuggestionIds: [randomUUID()],
+    hasUserComment: false,
+    outcomeAt: new Date(at),
+  };
+}
+
+function overridden(
+  card: IssuedCard,
+  reasonCode?: string,
+  at = '2026-03-10T12:06:00Z',
+): FeedbackEntry {
+  return {
+    cardUuid: card.cardUuid,
+    outcome: 'overridden',
+    acceptedSuggestionIds: [],
+    ...(reasonCode
+      ? {
+          overrideReason: {
+            system: 'https://fls-cds.example.org/fhir/CodeSystem/override-reason',
+            code: reasonCode,
+          },
+        }
+      : {}),
+    hasUserComment: true,
+    outcomeAt: new Date(at),
+  };
+}
+
+async function countsFor(code: string) {
+  const rows = await store.outcomeCounts(PERIOD_START, PERIOD_END);
+  return rows.filter((row) => row.code === code);
+}
+
+describe(`store on ${STORE_KIND}`, () => {
+  test('migrating again applies nothing (the schema is current)', async () => {
+    await expect(store.migrate()).resolves.toEqual([]);
+  });
+
+  describe('issued cards', () => {
+    test('are counted once per card uuid, even when recorded twice', async () => {
+      const code = uniqueCode();
+      const card = issued(code);
+      await store.recordIssuedCards([card, issued(code)]);
+      await store.recordIssuedCards([card]);
+      expect(await countsFor(code)).toEqual([
+        { code, outcome: null, reasonSystem: null, reasonCode: null, cards: 2 },
+      ]);
+    });
+
+    test('an empty list is a no-op', async () => {
+      await expect(store.recordIssuedCards([])).resolves.toBeUndefined();
+    });
+  });
+
+  describe('feedback', () => {
+    test('is stored and counted by the outcome of each card', async () => {
+      const code = uniqueCode();
+      const cards = [issued(code), issued(code), issued(code), issued(code)];
+      await store.recordIssuedCards(cards);
+      const [first, second, third] = cards as [IssuedCard, IssuedCard, IssuedCard, IssuedCard];
+      const result = await store.recordFeedback(
+        'fls-patient-view',
+        [accepted(first), overridden(second, 'already-handled'), overridden(third)],
+        DAY,
+      );
+      expect(result).toEqual({ kind: 'recorded', stored: 3, duplicates: 0 });
+      const counts = await countsFor(code);
+      expect(counts).toEqual(
+        expect.arrayContaining([
+          { code, outcome: 'accepted', reasonSystem: null, reasonCode: null, cards: 1 },
+          {
+            code,
+            outcome: 'overridden',
+            reasonSystem: 'https://fls-cds.example.org/fhir/CodeSystem/override-reason',
+            reasonCode: 'already-handled',
+            cards: 1,
+          },
+          { code, outcome: 'overridden', reasonSystem: null, reasonCode: null, cards: 1 },
+          { code, outcome: null, reasonSystem: null, reasonCode: null, cards: 1 },
+        ]),
+      );
+      expect(counts).toHaveLength(4);
+    });
+
+    test('the same item posted again is a duplicate, not a second row', async () => {
+      const code = uniqueCode();
+      const card = issued(code);
+      await store.recordIssuedCards([card]);
+      const entry = accepted(card);
+      await store.recordFeedback('fls-patient-view', [entry], DAY);
+      const again = await store.recordFeedback('fls-patient-view', [entry, entry], DAY);
+      expect(again).toEqual({ kind: 'recorded', stored: 0, duplicates: 2 });
+      expect(await countsFor(code)).toEqual([
+        { code, outcome: 'accepted', reasonSystem: null, reasonCode: null, cards: 1 },
+      ]);
+    });
+
+    test('a card counts by its latest feedback (overridden, then accepted)', async () => {
+      const code = uniqueCode();
+      const card = issued(code);
+      await store.recordIssuedCards([card]);
+      await store.recordFeedback(
+        'fls-patient-view',
+        [accepted(card, '2026-03-10T12:10:00Z'), overridden(card, 'already-handled')],
+        DAY,
+      );
+      expect(await countsFor(code)).toEqual([
+        { code, outcome: 'accepted', reasonSystem: null, reasonCode: null, cards: 1 },
+      ]);
+    });
+
+    test('a batch naming an unknown card stores nothing and says which item', async () => {
+      const code = uniqueCode();
+      const known = issued(code);
+      await store.recordIssuedCards([known]);
+      const unknown = issued(code);
+      const result = await store.recordFeedback(
+        'fls-patient-view',
+        [accepted(known), accepted(unknown)],
+        DAY,
+      );
+      expect(result).toEqual({ kind: 'unknown-cards', positions: [1] });
+      expect(await countsFor(code)).toEqual([
+        { code, outcome: null, reasonSystem: null, reasonCode: null, cards: 1 },
+      ]);
+    });
+
+    test('a card issued by another service is unknown to this one', async () => {
+      const card = issued(uniqueCode(), { serviceId: 'fls-order-sign', hook: 'order-sign' });
+      await store.recordIssuedCards([card]);
+      await expect(
+        store.recordFeedback('fls-patient-view', [accepted(card)], DAY),
+      ).resolves.toEqual({ kind: 'unknown-cards', positions: [0] });
+      await expect(store.recordFeedback('fls-order-sign', [accepted(card)], DAY)).resolves.toEqual({
+        kind: 'recorded',
+        stored: 1,
+        duplicates: 0,
+      });
+    });
+
+    test('card uuids match whatever their letter case', async () => {
+      const code = uniqueCode();
+      const card = issued(code);
+      await store.recordIssuedCards([card]);
+      const entry = { ...accepted(card), cardUuid: card.cardUuid.toUpperCase() };
+      await expect(store.recordFeedback('fls-patient-view', [entry], DAY)).resolves.toMatchObject({
+        kind: 'recorded',
+        stored: 1,
+      });
+    });
+
+    test('50 concurrent feedback posts all land', async () => {
+      const code = uniqueCode();
+      const cards = Array.from({ length: 50 }, () => issued(code));
+      await store.recordIssuedCards(cards);
+      const results = await Promise.all(
+        cards.map((card, index) =>
+          store.recordFeedback(
+            'fls-patient-view',
+            [index % 2 === 0 ? accepted(card) : overridden(card, 'benefit-outweighs-risk')],
+            DAY,
+          ),
+        ),
+      );
+      expect(results.every((result) => result.kind === 'recorded' && result.stored === 1)).toBe(
+        true,
+      );
+      const counts = await countsFor(code);
+      expect(counts.find((row) => row.outcome === 'accepted')?.cards).toBe(25);
+      expect(counts.find((row) => row.outcome === 'overridden')?.cards).toBe(25);
+      expect(counts.some((row) => row.outcome === null)).toBe(false);
+    });
+  });
+
+  describe('outcome counts', () => {
+    test('take the cards issued in [from, toExclusive) only', async () => {
+      const code = uniqueCode();
+      await store.recordIssuedCards([
+        issued(code, { issuedAt: new Date('2026-03-09T23:59:59.999Z') }),
+        issued(code, { issuedAt: PERIOD_START }),
+        issued(code, { issuedAt: new Date('2026-03-10T23:59:59.999Z') }),
+        issued(code, { issuedAt: PERIOD_END }),
+      ]);
+      expect(await countsFor(code)).toEqual([
+        { code, outcome: null, reasonSystem: null, reasonCode: null, cards: 2 },
+      ]);
+    });
+  });
+
+  describe('JWT replay cache', () => {
+    const now = new Date('2026-03-10T12:00:00Z');
+    const later = new Date('2026-03-10T12:05:00Z');
+
+    test('a jti is accepted once while it is live, per issuer', async () => {
+      const jti = randomUUID();
+      await expect(store.rememberJti('https://ehr.example.org', jti, later, now)).resolves.toBe(
+        true,
+      );
+      await expect(store.rememberJti('https://ehr.example.org', jti, later, now)).resolves.toBe(
+        false,
+      );
+      await expect(store.rememberJti('https://other.example.org', jti, later, now)).resolves.toBe(
+        true,
+      );
+    });
+
+    test('an expired jti may be used again, and is purged', async () => {
+      const jti = randomUUID();
+      await store.rememberJti('https://ehr.example.org', jti, later, now);
+      const afterExpiry = new Date(later.getTime() + 1000);
+      await expect(
+        store.rememberJti(
+          'https://ehr.example.org',
+          jti,
+          new Date('2026-03-10T12:10:00Z'),
+          afterExpiry,
+        ),
+      ).resolves.toBe(true);
+      const purgeTime = new Date('2026-03-10T12:10:00Z');
+      const stale = randomUUID();
+      await store.rememberJti('https://ehr.example.org', stale, later, now);
+      expect(await store.purgeExpiredJtis(purgeTime)).toBeGreaterThanOrEqual(2);
+      await expect(
+        store.rememberJti(
+          'https://ehr.example.org',
+          stale,
+          new Date('2026-03-10T13:00:00Z'),
+          purgeTime,
+        ),
+      ).resolves.toBe(true);
+    });
+
+    test('of 20 concurrent uses of one jti exactly one wins', async () => {
+      const jti = randomUUID();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          store.rememberJti('https://ehr.example.org', jti, later, now),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+  });
+});
+
+// Two replicas share PostgreSQL (issue #8): one store's jti and cards are the other's.
+const describeWithPostgres = STORE_KIND === 'postgres' ? describe : describe.skip;
+describeWithPostgres('two stores on one PostgreSQL (replicas)', () => {
+  let replica: SqlStore;
+
+  beforeAll(async () => {
+    replica = (await openStore({ kind: 'postgres', url: String(process.env.DATABASE_URL) })).store;
+  });
+
+  afterAll(async () => {
+    await replica?.close();
+  });
+
+  test('a jti used on one replica is refused on the other', async () => {
+    const jti = randomUUID();
+    const now = new Date();
+    const until = new Date(now.getTime() + 60_000);
+    await expect(store.rememberJti('https://ehr.example.org', jti, until, now)).resolves.toBe(true);
+    await expect(replica.rememberJti('https://ehr.example.org', jti, until, now)).resolves.toBe(
+      false,
+    );
+  });
+
+  test('feedback reaching the other replica finds the card', async () => {
+    const card = issued(uniqueCode());
+    await store.recordIssuedCards([card]);
+    await expect(
+      replica.recordFeedback('fls-patient-view', [accepted(card)], DAY),
+    ).resolves.toMatchObject({ kind: 'recorded', stored: 1 });
+  });
+});
+
+describe(`a failing store (${STORE_KIND})`, () => {
+  test(
+    'every operation fails with a StoreError that carries no SQL or values',
+    async () => {
+      const broken = await openTestStore();
+      await broken.close();
+      const card = issued(uniqueCode());
+      const attempts: Promise<unknown>[] = [
+        broken.recordIssuedCards([card]),
+        broken.recordFeedback('fls-patient-view', [accepted(card)], DAY),
+        broken.outcomeCounts(PERIOD_START, PERIOD_END),
+        broken.rememberJti('https://ehr.example.org', 'jti-1', DAY, DAY),
+      ];
+      for (const attempt of attempts) {
+        const error: unknown = await attempt.then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+        expect(error).toBeInstanceOf(StoreError);
+        expect((error as StoreError).message).not.toMatch(/select|insert|jti-1|fls-patient-view/i);
+      }
+    },
+    STORE_START_TIMEOUT_MS,
+  );
+});
