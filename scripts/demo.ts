@@ -81,8 +81,8 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-/** Start dist/src/main.js on a free local port; resolves with its /cds-services URL. */
-function startService(): Promise<{ child: ChildProcess; url: string }> {
+/** Start dist/src/main.js for a site profile on a free local port; resolves with its /cds-services URL. */
+function startService(profile: string): Promise<{ child: ChildProcess; url: string }> {
   // No EHR signs requests in a demo, and nothing is kept after it (not even in a
   // PostgreSQL the environment may name).
   const env = { ...process.env };
@@ -95,6 +95,7 @@ function startService(): Promise<{ child: ChildProcess; url: string }> {
       LOG_LEVEL: 'info',
       NODE_ENV: 'development',
       CDS_AUTH: 'off',
+      CDS_PROFILE: profile,
       PGLITE_DATA_DIR: 'memory://',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -199,23 +200,31 @@ function callLabel(call: HookCall): string {
 
 async function main(): Promise<void> {
   const { language, patients } = parseArgs(process.argv.slice(2));
+  const now = new Date();
+  const library = patients.map((name) => loadPatient(name, now));
   process.stdout.write(bold('FLS CDS Hooks service: demo\n'));
-  process.stdout.write('Starting the service… ');
-  const { child, url } = await startService();
-  process.stdout.write(`ready at ${url}\n`);
-  process.stdout.write(
-    dim(
-      wrap(
-        'No EHR and no FHIR server: each request carries its prefetch, computed from a synthetic patient in test/fixtures/patients. Cards in ' +
-          (language === 'nb' ? 'Norwegian (bokmål); --lang en for English.' : 'English.'),
-        0,
-      ),
-    ) + '\n',
-  );
+  // One service per site profile the chosen patients need (Danish and Swedish
+  // patients are answered by a service with their profile).
+  const services = new Map<string, { child: ChildProcess; url: string }>();
   try {
-    const now = new Date();
-    for (const name of patients) {
-      const patient = loadPatient(name, now);
+    for (const profile of new Set(library.map((patient) => patient.profile))) {
+      process.stdout.write(`Starting the service (profile ${profile})… `);
+      const started = await startService(profile);
+      services.set(profile, started);
+      process.stdout.write(`ready at ${started.url}\n`);
+    }
+    process.stdout.write(
+      dim(
+        wrap(
+          'No EHR and no FHIR server: each request carries its prefetch, computed from a synthetic patient in test/fixtures/patients. Cards in ' +
+            (language === 'nb' ? 'Norwegian (bokmål); --lang en for English.' : 'English.'),
+          0,
+        ),
+      ) + '\n',
+    );
+    for (const patient of library) {
+      const url = services.get(patient.profile)?.url;
+      if (!url) throw new Error(`no service for profile ${patient.profile}`);
       const prefetch = localPrefetch(patient);
       process.stdout.write(`\n${bold(`━━ ${heading(patient, now)}`)}\n`);
       process.stdout.write(`${dim(wrap(patient.description, 0))}\n`);
@@ -238,9 +247,11 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await stopService(child);
+    for (const { child } of services.values()) await stopService(child);
   }
-  process.stdout.write(`\n${dim('Service stopped.')}\n`);
+  process.stdout.write(
+    `\n${dim(services.size === 1 ? 'Service stopped.' : 'Services stopped.')}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -88,6 +88,8 @@ export function readMedicationHistory(
       malformed.push(referenceOf(resource));
     }
   }
+  // The same data in any resource order gives the same history (and the same evidence rows).
+  exposures.sort((a, b) => a.start - b.start || a.source.localeCompare(b.source));
   const byDrug = new Map<MedicationClass, Exposure[]>();
   for (const exposure of exposures) {
     byDrug.set(exposure.drug, [...(byDrug.get(exposure.drug) ?? []), exposure]);

@@ -369,3 +369,23 @@ describe('patient snapshot: fractures and bone density', () => {
     expect(s.dxaOnRecord).toBe(true);
   });
 });
+
+describe('patient snapshot: the same data in any resource order', () => {
+  test('medication history, fractures and labs do not depend on the order resources arrive in', () => {
+    const resources: FhirResource[] = [
+      patient(),
+      statement(DRUGS.denosumab, daysAgo(900), { id: 'dmab-statement' }),
+      administration(DRUGS.denosumab, daysAgo(900), { id: 'dmab-1' }),
+      administration(DRUGS.denosumab, daysAgo(720), { id: 'dmab-2' }),
+      activeRequest(DRUGS.denosumab, daysAgo(400), { id: 'dmab-rx' }),
+      fracture('radius', daysAgo(300)),
+      labs.vitaminD(40, daysAgo(20)),
+      labs.vitaminD(60, daysAgo(200)),
+    ];
+    const forward = snapshot(resources);
+    const backward = snapshot([...resources].reverse());
+    expect(backward.medications).toEqual(forward.medications);
+    expect(backward.fractures).toEqual(forward.fractures);
+    expect(backward.labs).toEqual(forward.labs);
+  });
+});
