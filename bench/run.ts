@@ -13,9 +13,11 @@
  * main size (100). Each measurement starts a fresh server child process; the load
  * generator (autocannon) runs in this process.
  *
- * Flags: --fhir=hapi|stub (default: HAPI if scripts/hapi.sh works, else stub)
+ * Flags: --fhir=auto|hapi|stub|http://127.0.0.1:PORT/fhir (auto: HAPI, when it can be
+ *          built and started, and the stub) --fhir-warmup=S (30, HAPI only)
  *        --duration=S (10) --warmup=S (2) --connections=N (10) --repeat=N (1)
- *        --sizes=10,100,1000 --main-size=100 --no-info --profile --out=FILE
+ *        --sizes=10,100,1000 --main-size=100 --only=1,2,3,4 --no-info
+ *        --env=KEY=VALUE,... (service environment) --profile --out=FILE
  */
 import { cpSync, existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -696,8 +698,9 @@ async function main(): Promise<void> {
     log(`\n${table(rows)}\n`);
     if (main) {
       log(
-        `ratios at ${args.mainSize} resources: (1)/(3) = ${main.ratioPatientView}, ` +
-          `(2)/(3) = ${main.ratioOrderSelect} (by server CPU per request: ${main.cpuRatioPatientView})`,
+        `ratios at ${args.mainSize} resources: (1)/(3) = ${main.ratioPatientView ?? '–'}, ` +
+          `(2)/(3) = ${main.ratioOrderSelect ?? '–'} ` +
+          `(by server CPU per request: ${main.cpuRatioPatientView ?? '–'})`,
       );
     }
     for (const o of overhead) {
