@@ -24,7 +24,8 @@ const envSchema = z
     /** Deadline for each prefetch key the service fetches itself (all pages of it). */
     FHIR_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
     /** Most pages followed for one search before the data counts as unavailable. */
-    FHIR_MAX_PAGES: z.coerce.number().int().positive().default(20),
+    // Servers page by as little as 10: 100 pages cover ~1,000 results per key (10 years of labs).
+    FHIR_MAX_PAGES: z.coerce.number().int().positive().default(100),
     /** Largest FHIR response read, in bytes. */
     FHIR_MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(20_000_000),
     /** Card language when the request's Accept-Language names none we have. */

@@ -6,6 +6,8 @@ describe('configuration from the environment', () => {
   test('defaults: port 3000, Norwegian profile and bokmål cards', () => {
     const config = loadConfig({});
     expect(config.port).toBe(3000);
+    // Enough pages for ~1,000 results per key from a server that pages by 10.
+    expect(config.fhir.maxPages).toBe(100);
     expect(config.profile).toBe('no');
     expect(config.defaultLanguage).toBe('nb');
   });
