@@ -5,7 +5,7 @@
  * validated at start-up.
  */
 import { z } from 'zod';
-import type { MedicationClass } from '../fhir/code-lists';
+import { MEDICATION_CODES, type MedicationClass } from '../fhir/code-lists';
 import type { SnapshotSettings } from '../patient/build';
 import type { Citation } from './seeds';
 
@@ -14,19 +14,8 @@ const tScore = z.number().min(-10).max(5);
 const months = z.number().positive();
 const milestones = z.array(positive).min(1);
 
-const MEDICATION_CLASSES = [
-  'alendronate',
-  'ibandronate',
-  'risedronate',
-  'zoledronicAcid',
-  'denosumab',
-  'romosozumab',
-  'teriparatide',
-  'abaloparatide',
-  'calcium',
-  'vitaminD',
-  'glucocorticoidSystemic',
-] as const satisfies readonly MedicationClass[];
+/** Every drug class of the code lists (coverage must be configured for each). */
+const MEDICATION_CLASSES = Object.keys(MEDICATION_CODES) as [MedicationClass, ...MedicationClass[]];
 
 export const guidelineConfigSchema = z
   .object({

@@ -172,6 +172,12 @@ function nearestWithin(
   return best;
 }
 
+/** The latest eGFR when it is certainly below the guideline limit (35: zoledronic acid, calcium tablets). */
+export function lowEgfr(snapshot: PatientSnapshot, config: GuidelineConfig): LabResult | undefined {
+  const egfr = snapshot.labs.egfr[0];
+  return egfr && isBelow(egfr, config.kidney.egfrBelow) === true ? egfr : undefined;
+}
+
 export function labEvidence(
   item: Evidence['item'],
   result: LabResult,

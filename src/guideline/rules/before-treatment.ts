@@ -24,7 +24,7 @@ import {
   vertebralFractureCount,
 } from '../facts';
 import type { Evidence, Finding } from '../finding';
-import { correctedCalcium, isBelow, judge, labEvidence } from '../labs';
+import { correctedCalcium, judge, labEvidence, lowEgfr } from '../labs';
 import { hypercalcaemia, hypocalcaemia, vitaminDLow } from './blood-results';
 
 /** The "Osteoporose-primærscreening" package (000): s-Ca, albumin, creatinine (GFR), 25-OH D, TSH, FT4. */
@@ -144,14 +144,14 @@ export function calciumVitaminD(
     evidence.push(drugEvidence(antiresorptive));
   }
   if (reasons.length === 0) return undefined;
-  const egfr = snapshot.labs.egfr[0];
+  const egfr = lowEgfr(snapshot, config);
   const params: Finding['params'] = {
     calciumMgPerDay: config.supplement.calciumMgPerDay,
     vitaminDIUPerDay: config.supplement.vitaminDIUPerDay,
     targetLow: config.vitaminD.targetLow,
     targetHigh: config.vitaminD.targetHigh,
   };
-  if (egfr && isBelow(egfr, config.kidney.egfrBelow) === true) {
+  if (egfr) {
     reasons.push('egfr-low');
     params.egfr = egfr.value;
     params.calciumTabletMaxMg = config.kidney.calciumTabletMaxMg;
@@ -247,8 +247,8 @@ export function antiresorptiveIndicated(
   const reasons = [...criteria.reasons];
   const evidence = [...criteria.evidence];
   const params: Finding['params'] = { ...criteria.params, egfrBelow: config.kidney.egfrBelow };
-  const egfr = snapshot.labs.egfr[0];
-  if (egfr && isBelow(egfr, config.kidney.egfrBelow) === true) {
+  const egfr = lowEgfr(snapshot, config);
+  if (egfr) {
     reasons.push('zoledronic-acid-ruled-out');
     params.egfr = egfr.value;
     evidence.push(labEvidence('egfr', egfr));

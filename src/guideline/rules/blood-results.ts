@@ -6,7 +6,14 @@
 import type { PatientSnapshot } from '../../patient/snapshot';
 import type { GuidelineConfig } from '../config';
 import type { Evidence, Finding } from '../finding';
-import { correctedCalcium, isBelow, judge, labEvidence, type CorrectedCalcium } from '../labs';
+import {
+  correctedCalcium,
+  isBelow,
+  judge,
+  labEvidence,
+  lowEgfr,
+  type CorrectedCalcium,
+} from '../labs';
 
 /** R6 · hypocalcaemia: corrected calcium below the range. */
 export function hypocalcaemia(
@@ -131,8 +138,8 @@ export function renalImpairment(
   snapshot: PatientSnapshot,
   config: GuidelineConfig,
 ): Finding | undefined {
-  const egfr = snapshot.labs.egfr[0];
-  if (!egfr || isBelow(egfr, config.kidney.egfrBelow) !== true) return undefined;
+  const egfr = lowEgfr(snapshot, config);
+  if (!egfr) return undefined;
   return {
     rule: 'R10',
     code: 'renal-impairment',

@@ -21,7 +21,7 @@ import {
   yearsBetween,
 } from '../facts';
 import type { Evidence, Finding } from '../finding';
-import { isBelow, labEvidence } from '../labs';
+import { isBelow, labEvidence, lowEgfr } from '../labs';
 
 const MONTH_MS = 30.4375 * DAY_MS;
 const ANTIRESORPTIVE_RESPONSE_DRUGS: readonly MedicationClass[] = [
@@ -531,8 +531,8 @@ export function zoledronicAcidNextDose(
     reasons.push('interval');
   }
   if (due - now.getTime() > z.noticeMonths * MONTH_MS) return undefined;
-  const egfr = snapshot.labs.egfr[0];
-  if (egfr && isBelow(egfr, config.kidney.egfrBelow) === true) {
+  const egfr = lowEgfr(snapshot, config);
+  if (egfr) {
     reasons.push('egfr-low');
     evidence.push(labEvidence('egfr', egfr));
   }
@@ -581,11 +581,11 @@ export function denosumabOverdue(
       ? 'lifelong'
       : 'stopping-zoledronic-acid',
   );
-  const egfr = snapshot.labs.egfr[0];
+  const egfr = lowEgfr(snapshot, config);
   const evidence: Evidence[] = [
     { item: 'dose', value: 'denosumab', date: last.date, source: last.source },
   ];
-  if (egfr && isBelow(egfr, config.kidney.egfrBelow) === true) {
+  if (egfr) {
     reasons.push('zoledronic-acid-contraindicated');
     evidence.push(labEvidence('egfr', egfr));
   }

@@ -8,7 +8,7 @@ import { DAY_MS } from '../../patient/dates';
 import type { DraftMedicationOrder, PatientSnapshot } from '../../patient/snapshot';
 import type { GuidelineConfig } from '../config';
 import type { Evidence, Finding } from '../finding';
-import { correctedCalcium, isBelow, labEvidence } from '../labs';
+import { correctedCalcium, labEvidence, lowEgfr } from '../labs';
 import { screeningLabsMissing, teriparatideContraindications } from './before-treatment';
 import { hypercalcaemia, hypocalcaemia, vitaminDLow } from './blood-results';
 import { maxDurationFacts } from './follow-up';
@@ -88,9 +88,8 @@ function calciumDoseLimit(
   drafts: DraftMedicationOrder[],
   config: GuidelineConfig,
 ): Finding | undefined {
-  const egfr = snapshot.labs.egfr[0];
-  if (drafts.length === 0 || !egfr || isBelow(egfr, config.kidney.egfrBelow) !== true)
-    return undefined;
+  const egfr = lowEgfr(snapshot, config);
+  if (drafts.length === 0 || !egfr) return undefined;
   const over = drafts.filter(
     (draft) =>
       draft.dailyDoseMg !== undefined && draft.dailyDoseMg > config.kidney.calciumTabletMaxMg,
@@ -185,7 +184,7 @@ function zoledronicAcidContraindication(
   const egfr = snapshot.labs.egfr[0];
   const recentSince = now.getTime() - config.orders.recentLabDays * DAY_MS;
   const recent = egfr !== undefined && egfr.time >= recentSince;
-  if (egfr && isBelow(egfr, config.kidney.egfrBelow) === true) {
+  if (egfr && lowEgfr(snapshot, config)) {
     critical = true;
     reasons.push('egfr-low');
     params.egfr = egfr.value;
