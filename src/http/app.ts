@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import openapiDocument from '../../openapi/cds-hooks.openapi.json';
 import { callService, type ServiceDependencies } from '../cds/handle';
-import { findService, SERVICES } from '../cds/services';
+import { findService, SERVICES, type CdsServiceDefinition } from '../cds/services';
 import type { Language } from '../cards/texts';
 import { PROFILE_SETTINGS, type Profile } from '../guideline/profiles';
 import { FeedbackService } from '../feedback/service';
@@ -190,11 +190,7 @@ export function createApp(options: AppOptions): express.Express {
   app
     .route('/cds-services/:id')
     .post(knownService, requireJson, json, async (req, res) => {
-      const service = findService(String(req.params.id));
-      const log = res.locals.log;
-      if (!service || !log) throw new HttpError(404, 'not-found', 'unknown service');
-      log.serviceId = service.id;
-      log.hook = service.hook;
+      const { service, log } = serviceOf(req, res);
       // A deployment for several sites maps the verified tenant to its profile.
       const tenantProfile = res.locals.tenant
         ? options.tenantProfiles?.[res.locals.tenant]
@@ -232,11 +228,7 @@ export function createApp(options: AppOptions): express.Express {
   app
     .route('/cds-services/:id/feedback')
     .post(knownService, requireJson, json, async (req, res) => {
-      const service = findService(String(req.params.id));
-      const log = res.locals.log;
-      if (!service || !log) throw new HttpError(404, 'not-found', 'unknown service');
-      log.serviceId = service.id;
-      log.hook = service.hook;
+      const { service, log } = serviceOf(req, res);
       const result = await feedback.submit(service.id, req.body);
       log.feedback = result;
       const response: components['schemas']['FeedbackResponse'] = {
@@ -274,6 +266,19 @@ export function createApp(options: AppOptions): express.Express {
   });
 
   return app;
+}
+
+/** The service a /cds-services/{id} route serves, noted in the request's log line. */
+function serviceOf(
+  req: Request,
+  res: Response,
+): { service: CdsServiceDefinition; log: RequestLog } {
+  const service = findService(String(req.params.id));
+  const log = res.locals.log;
+  if (!service || !log) throw new HttpError(404, 'not-found', 'unknown service');
+  log.serviceId = service.id;
+  log.hook = service.hook;
+  return { service, log };
 }
 
 function knownService(req: Request, _res: Response, next: NextFunction): void {

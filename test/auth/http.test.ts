@@ -5,7 +5,6 @@
  */
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { JwtVerifier } from '../../src/http/auth/verify';
 import type { SqlStore } from '../../src/store/sql-store';
 import { testApp } from '../helpers/app';
 import { daysAgo, hookRequest, labs, patient, prefetchFor } from '../helpers/fhir';
@@ -14,6 +13,7 @@ import {
   signingKey,
   signToken,
   startJwksServer,
+  testVerifier,
   type JwksServer,
   type SigningKey,
 } from '../helpers/jwt';
@@ -39,13 +39,7 @@ afterAll(async () => {
 
 /** publicBaseUrl null: no PUBLIC_BASE_URL, the aud comes from the request. */
 function securedApp(publicBaseUrl: string | null = BASE) {
-  const verifier = new JwtVerifier({
-    clients: [{ issuer: ISSUER, jwksUrl: jwks.url, allowedJku: [] }],
-    algorithms: ['ES384', 'RS384'],
-    clockSkewSeconds: 60,
-    replay: store,
-    jwks: { timeoutMs: 1000, cooldownMs: 0, retries: 0 },
-  });
+  const verifier = testVerifier(ISSUER, jwks.url, store);
   return testApp({
     store,
     auth: { verifier, ...(publicBaseUrl !== null ? { publicBaseUrl } : {}) },

@@ -3,7 +3,6 @@
  * the verified JWT `tenant` picks the site profile per request (CDS_TENANT_PROFILES).
  */
 import request from 'supertest';
-import { JwtVerifier } from '../../src/http/auth/verify';
 import type { SqlStore } from '../../src/store/sql-store';
 import { testApp } from '../helpers/app';
 import { fracture, hookRequest, patient, prefetchFor, tScore } from '../helpers/fhir';
@@ -12,6 +11,7 @@ import {
   signingKey,
   signToken,
   startJwksServer,
+  testVerifier,
   type JwksServer,
   type SigningKey,
 } from '../helpers/jwt';
@@ -36,13 +36,7 @@ afterAll(async () => {
 });
 
 function multiSiteApp() {
-  const verifier = new JwtVerifier({
-    clients: [{ issuer: ISSUER, jwksUrl: jwks.url, allowedJku: [] }],
-    algorithms: ['ES384', 'RS384'],
-    clockSkewSeconds: 60,
-    replay: store,
-    jwks: { timeoutMs: 1000, cooldownMs: 0, retries: 0 },
-  });
+  const verifier = testVerifier(ISSUER, jwks.url, store);
   return testApp({
     store,
     now: () => new Date(),

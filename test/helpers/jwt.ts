@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { JwtVerifier, type ReplayCache } from '../../src/http/auth/verify';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 
 export interface SigningKey {
@@ -114,4 +115,18 @@ export async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
 
 function withoutUndefined(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined));
+}
+
+/**
+ * The verifier the HTTP auth tests use: one trusted issuer whose keys come from
+ * `jwksUrl`, ES384 / RS384, 60 s skew, the store as replay cache, no JWKS retries.
+ */
+export function testVerifier(issuer: string, jwksUrl: string, replay: ReplayCache): JwtVerifier {
+  return new JwtVerifier({
+    clients: [{ issuer, jwksUrl, allowedJku: [] }],
+    algorithms: ['ES384', 'RS384'],
+    clockSkewSeconds: 60,
+    replay,
+    jwks: { timeoutMs: 1000, cooldownMs: 0, retries: 0 },
+  });
 }
