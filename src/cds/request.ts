@@ -54,18 +54,55 @@ const fhirAuthorization = z.object({
   patient: z.string().optional(),
 });
 
-/** A prefetched Bundle must have the structure the service reads (entries, paging links). */
-const prefetchBundle = z.looseObject({
-  resourceType: z.literal('Bundle'),
-  entry: z.array(z.looseObject({ resource: resource.optional() })).optional(),
-  link: z.array(z.looseObject({ relation: z.string(), url: z.string() })).optional(),
-});
+/**
+ * A prefetched Bundle must have the structure the service reads (entries, paging
+ * links). Checked in place, without zod, because a patient's history can be
+ * thousands of entries and parsing would copy every one of them on each request.
+ */
+function bundleStructureProblem(
+  bundle: Record<string, unknown>,
+): { path: (string | number)[]; message: string } | undefined {
+  const { entry, link } = bundle;
+  if (entry !== undefined) {
+    if (!Array.isArray(entry)) return { path: ['entry'], message: 'must be an array' };
+    for (let index = 0; index < entry.length; index += 1) {
+      const item: unknown = entry[index];
+      if (!isObject(item)) return { path: ['entry', index], message: 'must be an object' };
+      const held = item.resource;
+      if (held === undefined) continue;
+      if (!isObject(held))
+        return { path: ['entry', index, 'resource'], message: 'must be an object' };
+      if (typeof held.resourceType !== 'string' || held.resourceType === '') {
+        return {
+          path: ['entry', index, 'resource', 'resourceType'],
+          message: 'must be a non-empty string',
+        };
+      }
+    }
+  }
+  if (link !== undefined) {
+    if (!Array.isArray(link)) return { path: ['link'], message: 'must be an array' };
+    for (let index = 0; index < link.length; index += 1) {
+      const item: unknown = link[index];
+      if (!isObject(item)) return { path: ['link', index], message: 'must be an object' };
+      if (typeof item.relation !== 'string')
+        return { path: ['link', index, 'relation'], message: 'must be a string' };
+      if (typeof item.url !== 'string')
+        return { path: ['link', index, 'url'], message: 'must be a string' };
+    }
+  }
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 const prefetchValue = resource
   .superRefine((value, ctx) => {
     if (value.resourceType !== 'Bundle') return;
-    const checked = prefetchBundle.safeParse(value);
-    if (!checked.success) for (const issue of checked.error.issues) ctx.addIssue({ ...issue });
+    const problem = bundleStructureProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', ...problem });
   })
   .nullable();
 
@@ -138,10 +175,13 @@ export function parseCdsRequest(body: unknown, expectedHook: HookName): CdsReque
         (entry) => `${entry.resource?.resourceType}/${entry.resource?.id}`,
       ),
     );
-    const unknown = parsed.selections.filter((selection) => !drafts.has(selection));
+    // Named by index, not value: a reference may hold anything the client chose (found by fuzzing).
+    const unknown = parsed.selections.flatMap((selection, index) =>
+      drafts.has(selection) ? [] : [`context.selections[${index}]`],
+    );
     if (unknown.length > 0) {
       throw new RequestValidationError(
-        `context.selections: ${unknown.join(', ')} not found in context.draftOrders`,
+        `${unknown.slice(0, 5).join(', ')}: not found in context.draftOrders`,
       );
     }
   }

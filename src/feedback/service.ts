@@ -6,6 +6,7 @@
 import type { Card } from '../cards/card';
 import type { CdsServiceDefinition } from '../cds/services';
 import { StoreError, type QualityStore } from '../store/types';
+import { GroupCommit } from './group-commit';
 import { buildReport, parsePeriod, type QualityIndicatorReport } from './indicators';
 import { parseFeedback } from './request';
 
@@ -33,11 +34,14 @@ export type IssuedRecording =
 
 export class FeedbackService {
   private lostIssuedCards = 0;
+  private readonly issuedCards: GroupCommit | undefined;
 
   constructor(
     private readonly store: QualityStore | undefined,
     private readonly clock: () => Date,
-  ) {}
+  ) {
+    this.issuedCards = store && new GroupCommit((cards) => store.recordIssuedCards(cards));
+  }
 
   /**
    * Never throws: the cards are clinical safety information and are answered
@@ -47,11 +51,11 @@ export class FeedbackService {
     service: Pick<CdsServiceDefinition, 'id' | 'hook'>,
     cards: readonly Card[],
   ): Promise<IssuedRecording> {
-    if (!this.store) return { recorded: 'no-store' };
+    if (!this.issuedCards) return { recorded: 'no-store' };
     if (cards.length === 0) return { recorded: true };
     const issuedAt = this.clock();
     try {
-      await this.store.recordIssuedCards(
+      await this.issuedCards.record(
         cards.map((card) => ({
           cardUuid: card.uuid,
           serviceId: service.id,

@@ -1,33 +1,132 @@
 /**
  * FHIRPath expressions for the fields whose shape varies (R4 choice types
  * `effective[x]`, `value[x]`, `onset[x]`, `medication[x]` …), compiled once when
- * this module loads and wrapped in typed functions. Each expression is kept
- * simple (a single path, no unions): a union costs ~6× a path in fhirpath.js.
+ * this module loads, in two steps:
+ *
+ * 1. fhirpath.js parses and compiles every expression with the R4 model, so a
+ *    wrong expression fails at start-up, and it is what evaluates anything the
+ *    second step does not cover;
+ * 2. an expression that is one element name, optionally `.ofType(T)`, is also
+ *    planned into reads of the JSON properties the R4 model lists for that
+ *    element on each resource type (`effective` on Observation →
+ *    effectiveDateTime, effectivePeriod, effectiveTiming, effectiveInstant).
+ *
+ * Why: evaluating these single-step paths with fhirpath.js was 58 % of a hook
+ * call's CPU for a 100-resource patient (README "Benchmark"); the planned reads
+ * give the same answer (test/unit/paths.test.ts compares both on every resource
+ * of the patient library, the benchmark patient and malformed values).
  */
 import fhirpath from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4';
 import type { CodeableConcept, Period, Quantity, Reference, Resource } from 'fhir/r4';
 
-type Compiled = (resource: unknown) => unknown[];
+type Evaluate = (resource: unknown) => unknown[];
 
-function compile(expression: string): Compiled {
+interface R4Model {
+  /** "Observation.effective" → ["DateTime", "Period", …], in the model's order. */
+  choiceTypePaths: Record<string, string[]>;
+  /** "Condition.recordedDate" → "dateTime" (elements that are not choices). */
+  path2Type: Record<string, string>;
+}
+
+const MODEL = r4Model as unknown as R4Model;
+
+/** `element` or `element.ofType(Type)`: the expressions step 2 plans. */
+const SINGLE_STEP = /^([a-z][A-Za-z0-9]*)(?:\.ofType\(([A-Z][A-Za-z0-9]*)\))?$/;
+
+/** resourceType → the JSON properties that may hold the element, in the model's order. */
+interface Plan {
+  properties: ReadonlyMap<string, readonly string[]>;
+  /** `.ofType(T)`: only the property `${element}${T}` answers. */
+  wanted?: string;
+}
+
+function plan(expression: string): Plan | undefined {
+  const match = SINGLE_STEP.exec(expression);
+  if (!match?.[1]) return undefined;
+  const [, element, ofType] = match;
+  const properties = new Map<string, string[]>();
+  for (const [path, types] of Object.entries(MODEL.choiceTypePaths)) {
+    const [resourceType, name, deeper] = path.split('.');
+    if (!resourceType || name !== element || deeper !== undefined) continue;
+    properties.set(
+      resourceType,
+      types.map((type) => `${element}${type}`),
+    );
+  }
+  if (ofType) return { properties, wanted: `${element}${ofType}` };
+  // A plain element (not a choice); ofType on one would need the model's type test, so it is not planned.
+  for (const path of Object.keys(MODEL.path2Type)) {
+    const [resourceType, name, deeper] = path.split('.');
+    if (!resourceType || name !== element || deeper !== undefined) continue;
+    if (!properties.has(resourceType)) properties.set(resourceType, [element]);
+  }
+  return { properties };
+}
+
+/**
+ * As fhirpath.js: the element is the first of its properties that is present —
+ * even as null or as only the `_property` holding a primitive's extensions —
+ * then filtered by ofType; arrays are flattened and nulls dropped.
+ */
+function readPlanned(
+  resource: Record<string, unknown>,
+  properties: readonly string[],
+  wanted: string | undefined,
+): unknown[] {
+  for (const property of properties) {
+    const value = resource[property];
+    if (value === undefined && resource[`_${property}`] === undefined) continue;
+    if (value === undefined || value === null || (wanted && property !== wanted)) return [];
+    if (!Array.isArray(value)) return [value];
+    return value.filter((item) => item !== undefined && item !== null);
+  }
+  return [];
+}
+
+/** fhirpath.js evaluation of a compiled expression (step 1). */
+export function compileFhirPath(expression: string): Evaluate {
   const fn = fhirpath.compile(expression, r4Model as never);
   return (resource) => fn(resource as never) as unknown[];
 }
 
-const EXPRESSIONS = {
-  effective: compile('effective'),
-  valueQuantity: compile('value.ofType(Quantity)'),
-  onset: compile('onset'),
-  recordedDate: compile('recordedDate'),
-  performed: compile('performed'),
-  medicationConcept: compile('medication.ofType(CodeableConcept)'),
-  medicationReference: compile('medication.ofType(Reference)'),
-  occurrence: compile('occurrence'),
+function compile(expression: string): Evaluate {
+  const evaluate = compileFhirPath(expression);
+  const planned = plan(expression);
+  if (!planned) return evaluate;
+  return (resource) => {
+    const properties =
+      typeof resource === 'object' && resource !== null
+        ? planned.properties.get((resource as { resourceType?: unknown }).resourceType as string)
+        : undefined;
+    return properties
+      ? readPlanned(resource as Record<string, unknown>, properties, planned.wanted)
+      : evaluate(resource);
+  };
+}
+
+/** The FHIRPath expressions the snapshot reads, by name. */
+export const EXPRESSION_TEXTS = {
+  effective: 'effective',
+  valueQuantity: 'value.ofType(Quantity)',
+  onset: 'onset',
+  recordedDate: 'recordedDate',
+  performed: 'performed',
+  medicationConcept: 'medication.ofType(CodeableConcept)',
+  medicationReference: 'medication.ofType(Reference)',
+  occurrence: 'occurrence',
 } as const;
 
-/** Compiled expressions, for tests and the start-up check. */
-export const COMPILED_PATH_NAMES = Object.keys(EXPRESSIONS);
+type ExpressionName = keyof typeof EXPRESSION_TEXTS;
+
+const EXPRESSIONS = Object.fromEntries(
+  Object.entries(EXPRESSION_TEXTS).map(([name, text]) => [name, compile(text)]),
+) as Record<ExpressionName, Evaluate>;
+
+/** The evaluator the service uses for one named expression (tests compare it with fhirpath.js). */
+export function compiledPath(name: ExpressionName): Evaluate {
+  return EXPRESSIONS[name];
+}
 
 /** The time a dated element points at: a dateTime / instant, or a Period's start. */
 function startOf(value: unknown): string | undefined {

@@ -490,16 +490,33 @@ describe('CDS Hooks 2.0 § Prefetch — shape errors (400)', () => {
   // reaches entriesOf / isErrorBundle / nextLink in src/cds/prefetch.ts, which
   // throw a TypeError → 500. Malformed client input must be a 400.
   test.each([
-    ['entry is a string', { resourceType: 'Bundle', type: 'searchset', entry: 'none' }],
-    ['entry holds null', { resourceType: 'Bundle', type: 'searchset', entry: [null] }],
-    ['link is a string', { resourceType: 'Bundle', type: 'searchset', link: 'next' }],
-  ])('a prefetch Bundle whose %s → 400 naming the key (not 500)', async (_label, labsBundle) => {
-    const prefetch = { ...fullPrefetch(), labs: labsBundle };
-    const response = await request(app)
-      .post(PATIENT_VIEW)
-      .send({ ...patientView(), prefetch });
-    expectOutcome(response, { status: 400, code: 'invalid', mentions: ['prefetch.labs'] });
-  });
+    ['entry is a string', { resourceType: 'Bundle', type: 'searchset', entry: 'none' }, 'entry'],
+    ['entry holds null', { resourceType: 'Bundle', type: 'searchset', entry: [null] }, 'entry.0'],
+    [
+      'entry resource has no resourceType',
+      { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { id: 'x' } }] },
+      'entry.0.resource.resourceType',
+    ],
+    ['link is a string', { resourceType: 'Bundle', type: 'searchset', link: 'next' }, 'link'],
+    [
+      'link has no url',
+      { resourceType: 'Bundle', type: 'searchset', link: [{ relation: 'next' }] },
+      'link.0.url',
+    ],
+  ])(
+    'a prefetch Bundle whose %s → 400 naming the key and field (not 500)',
+    async (_label, labsBundle, field) => {
+      const prefetch = { ...fullPrefetch(), labs: labsBundle };
+      const response = await request(app)
+        .post(PATIENT_VIEW)
+        .send({ ...patientView(), prefetch });
+      expectOutcome(response, {
+        status: 400,
+        code: 'invalid',
+        mentions: [`prefetch.labs.${field}:`],
+      });
+    },
+  );
 });
 
 describe('CDS Hooks 2.0 § Prefetch — data the service cannot get (412)', () => {
