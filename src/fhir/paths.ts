@@ -41,27 +41,41 @@ interface Plan {
   wanted?: string;
 }
 
+/** Resource-level elements of the model: element → resourceType → JSON properties (choices expanded). */
+const ELEMENTS = (() => {
+  const index = new Map<string, Map<string, { choices?: string[] }>>();
+  const entry = (path: string) => {
+    const [resourceType, element, deeper] = path.split('.');
+    if (!resourceType || !element || deeper !== undefined) return undefined;
+    let types = index.get(element);
+    if (!types) index.set(element, (types = new Map()));
+    let found = types.get(resourceType);
+    if (!found) types.set(resourceType, (found = {}));
+    return found;
+  };
+  for (const [path, types] of Object.entries(MODEL.choiceTypePaths)) {
+    const found = entry(path);
+    if (found) found.choices = types;
+  }
+  for (const path of Object.keys(MODEL.path2Type)) entry(path);
+  return index;
+})();
+
 function plan(expression: string): Plan | undefined {
   const match = SINGLE_STEP.exec(expression);
   if (!match?.[1]) return undefined;
   const [, element, ofType] = match;
   const properties = new Map<string, string[]>();
-  for (const [path, types] of Object.entries(MODEL.choiceTypePaths)) {
-    const [resourceType, name, deeper] = path.split('.');
-    if (!resourceType || name !== element || deeper !== undefined) continue;
-    properties.set(
-      resourceType,
-      types.map((type) => `${element}${type}`),
-    );
+  for (const [resourceType, { choices }] of ELEMENTS.get(element) ?? []) {
+    // ofType on an element that is not a choice would need the model's type test: not planned.
+    if (choices)
+      properties.set(
+        resourceType,
+        choices.map((type) => `${element}${type}`),
+      );
+    else if (!ofType) properties.set(resourceType, [element]);
   }
-  if (ofType) return { properties, wanted: `${element}${ofType}` };
-  // A plain element (not a choice); ofType on one would need the model's type test, so it is not planned.
-  for (const path of Object.keys(MODEL.path2Type)) {
-    const [resourceType, name, deeper] = path.split('.');
-    if (!resourceType || name !== element || deeper !== undefined) continue;
-    if (!properties.has(resourceType)) properties.set(resourceType, [element]);
-  }
-  return { properties };
+  return { properties, ...(ofType ? { wanted: `${element}${ofType}` } : {}) };
 }
 
 /**
