@@ -42,6 +42,12 @@ export interface QualityIndicatorReport {
 
 const DAY_MS = 86_400_000;
 const DEFAULT_DAYS = 30;
+/**
+ * The days a period may name: the database refuses year 0 and the midnight after
+ * 9999-12-31 (the end of a period is the next day's start), found by fuzzing.
+ */
+const EARLIEST_DATE = '0001-01-01';
+const LATEST_DATE = '9999-12-30';
 
 /** Parses ?from=&to= (both optional: the last 30 days up to today, UTC); throws RequestValidationError. */
 export function parsePeriod(
@@ -51,7 +57,12 @@ export function parsePeriod(
   const to = query.to === undefined ? startOfUtcDay(today) : parseDate('to', query.to);
   const from =
     query.from === undefined
-      ? new Date(to.getTime() - (DEFAULT_DAYS - 1) * DAY_MS)
+      ? new Date(
+          Math.max(
+            to.getTime() - (DEFAULT_DAYS - 1) * DAY_MS,
+            Date.parse(`${EARLIEST_DATE}T00:00:00Z`),
+          ),
+        )
       : parseDate('from', query.from);
   if (from > to) throw new RequestValidationError('from: must not be after to');
   return {
@@ -129,6 +140,11 @@ function parseDate(name: string, value: unknown): Date {
   const date = new Date(`${value}T00:00:00Z`);
   if (Number.isNaN(date.getTime()) || isoDate(date) !== value) {
     throw new RequestValidationError(`${name}: ${value} is not a calendar date`);
+  }
+  if (value < EARLIEST_DATE || value > LATEST_DATE) {
+    throw new RequestValidationError(
+      `${name}: must be a date from ${EARLIEST_DATE} to ${LATEST_DATE}`,
+    );
   }
   return date;
 }

@@ -90,6 +90,10 @@ export function mapError(error: unknown): MappedError {
     const known = BODY_PARSER_ERRORS[type];
     return outcome(known.status, known.code, known.message);
   }
+  // The router's for a path parameter like `%zz`; its message quotes the path, so it is replaced.
+  if (error instanceof URIError) {
+    return outcome(400, 'invalid', 'the request path is not valid percent-encoding');
+  }
   const name = error instanceof Error ? error.name : typeof error;
   return { ...outcome(500, 'exception', 'internal error'), logMessage: `unexpected ${name}` };
 }

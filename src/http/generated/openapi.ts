@@ -34,10 +34,70 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Call a CDS service
-     * @description Runs the CDS service `id` for one hook invocation and returns cards (CDS Hooks 2.0, https://cds-hooks.hl7.org/2.0/, sections "Calling a CDS Service" and "CDS Service Response"). Data the service needs comes from `prefetch`, or else from `fhirServer` with `fhirAuthorization`; if neither yields it, the answer is 412 (section "Providing FHIR Resources to a CDS Service").
+     * Call a CDS service (any id)
+     * @description Runs the CDS service `id` for one hook invocation and returns cards (CDS Hooks 2.0, https://cds-hooks.hl7.org/2.0/, sections "Calling a CDS Service" and "CDS Service Response"). Data the service needs comes from `prefetch`, or else from `fhirServer` with `fhirAuthorization`; if neither yields it, the answer is 412 (section "Providing FHIR Resources to a CDS Service"). The three services this server hosts are also described by their own paths (`/cds-services/fls-patient-view`, `/cds-services/fls-order-select`, `/cds-services/fls-order-sign`) with the context of their hook; any other `id` gives 404.
      */
     post: operations['callService'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/cds-services/fls-patient-view': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Call fls-patient-view (patient-view)
+     * @description Runs the `patient-view` service for one hook invocation and returns cards (CDS Hooks 2.0, sections "Calling a CDS Service" and "CDS Service Response"). Data the service needs comes from `prefetch`, or else from `fhirServer` with `fhirAuthorization`; if neither yields it, the answer is 412.
+     */
+    post: operations['callPatientView'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/cds-services/fls-order-select': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Call fls-order-select (order-select)
+     * @description Runs the `order-select` service for one hook invocation and returns cards (CDS Hooks 2.0, sections "Calling a CDS Service" and "CDS Service Response"). Data the service needs comes from `prefetch`, or else from `fhirServer` with `fhirAuthorization`; if neither yields it, the answer is 412.
+     */
+    post: operations['callOrderSelect'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/cds-services/fls-order-sign': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Call fls-order-sign (order-sign)
+     * @description Runs the `order-sign` service for one hook invocation and returns cards (CDS Hooks 2.0, sections "Calling a CDS Service" and "CDS Service Response"). Data the service needs comes from `prefetch`, or else from `fhirServer` with `fhirAuthorization`; if neither yields it, the answer is 412.
+     */
+    post: operations['callOrderSign'];
     delete?: never;
     options?: never;
     head?: never;
@@ -155,7 +215,7 @@ export interface components {
       /** @description Human-friendly preconditions for using the service. */
       usageRequirements?: string;
     };
-    /** @description Body of a CDS service call (CDS Hooks 2.0, "Calling a CDS Service" → "HTTP Request"). `fhirServer` is required when `fhirAuthorization` is present. */
+    /** @description Body of a CDS service call (CDS Hooks 2.0, "Calling a CDS Service" → "HTTP Request"), for any service. `fhirServer` is required when `fhirAuthorization` is present. The `context` the service reads follows from the service called (PatientViewRequest, OrderSelectRequest, OrderSignRequest); members a hook's context does not define are ignored. */
     CdsRequest: {
       /**
        * @description The hook that triggered the call; must match the hook of the service called.
@@ -164,26 +224,15 @@ export interface components {
        * @example order-sign
        */
       hook: string;
-      /**
-       * Format: uuid
-       * @description UUID of this hook invocation.
-       */
-      hookInstance: string;
-      /**
-       * Format: uri
-       * @description Base URL of the CDS client's FHIR server (https when production data is exchanged).
-       */
-      fhirServer?: string;
+      hookInstance: components['schemas']['HookInstance'];
+      fhirServer?: components['schemas']['FhirServer'];
       fhirAuthorization?: components['schemas']['FhirAuthorization'];
-      /** @description Hook-specific context. Which schema applies follows from `hook`; the three are made mutually exclusive by the fields they forbid. */
+      /** @description Hook-specific context; which of these applies follows from the service called. */
       context:
         | components['schemas']['PatientViewContext']
         | components['schemas']['OrderSelectContext']
         | components['schemas']['OrderSignContext'];
-      /** @description Prefetched data, keyed by the service's prefetch keys. A key that is absent was not fetched by the client (the service may fetch it itself); a key whose value is `null` means there is no data. A search result is a `searchset` Bundle; an OperationOutcome means the client failed to fetch it. */
-      prefetch?: {
-        [key: string]: components['schemas']['FhirResource'] | null;
-      };
+      prefetch?: components['schemas']['Prefetch'];
     };
     /** @description OAuth 2.0 bearer token for the CDS client's FHIR server (CDS Hooks 2.0, "Passing the Access Token to the CDS Service"). */
     FhirAuthorization: {
@@ -202,48 +251,45 @@ export interface components {
     };
     /**
      * patient-view context
-     * @description Context of the patient-view hook (HL7 CDS Hooks library, patient-view 1.0).
+     * @description Context of the patient-view hook (HL7 CDS Hooks library, patient-view 1.0). Other members are ignored.
      */
     PatientViewContext: {
       userId: components['schemas']['UserId'];
-      /** @description FHIR Patient.id of the patient in context. */
+      /** @description FHIR Patient.id of the patient in context (a FHIR id: 1–64 letters, digits, `-` or `.`). */
       patientId: string;
       /** @description FHIR Encounter.id of the encounter in context. */
       encounterId?: string;
-      selections?: never;
-      draftOrders?: never;
     };
     /**
      * order-select context
-     * @description Context of the order-select hook (HL7 CDS Hooks library, order-select 1.0).
+     * @description Context of the order-select hook (HL7 CDS Hooks library, order-select 1.0). Other members are ignored.
      */
     OrderSelectContext: {
       userId: components['schemas']['UserId'];
-      /** @description FHIR Patient.id of the patient in context. */
+      /** @description FHIR Patient.id of the patient in context (a FHIR id: 1–64 letters, digits, `-` or `.`). */
       patientId: string;
       /** @description FHIR Encounter.id of the encounter in context. */
       encounterId?: string;
-      /** @description The newly selected orders, as `{type}/{id}` references into `draftOrders`. */
+      /** @description The newly selected orders, as `{type}/{id}` references; each must be the resourceType and id of an entry of `draftOrders` (400 otherwise). */
       selections: string[];
       /** @description All unsigned orders of the ordering session (R4: MedicationRequest, ServiceRequest, NutritionOrder, VisionPrescription, … with draft status), including the selected ones. */
       draftOrders: components['schemas']['Bundle'];
     };
     /**
      * order-sign context
-     * @description Context of the order-sign hook (HL7 CDS Hooks library, order-sign 1.0).
+     * @description Context of the order-sign hook (HL7 CDS Hooks library, order-sign 1.0). Other members are ignored.
      */
     OrderSignContext: {
       userId: components['schemas']['UserId'];
-      /** @description FHIR Patient.id of the patient in context. */
+      /** @description FHIR Patient.id of the patient in context (a FHIR id: 1–64 letters, digits, `-` or `.`). */
       patientId: string;
       /** @description FHIR Encounter.id of the encounter in context. */
       encounterId?: string;
-      selections?: never;
       /** @description The orders being signed (R4 request resources with draft status). */
       draftOrders: components['schemas']['Bundle'];
     };
     /**
-     * @description The current user as `{ResourceType}/{id}`: Practitioner or PractitionerRole (patient-view also allows Patient and RelatedPerson).
+     * @description The current user as `{ResourceType}/{id}`: Practitioner, PractitionerRole, Patient or RelatedPerson, with a FHIR id.
      * @example Practitioner/123
      */
     UserId: string;
@@ -251,18 +297,11 @@ export interface components {
     FhirResource: {
       resourceType: string;
     };
-    /** @description A FHIR R4 Bundle, described loosely. */
+    /** @description A FHIR R4 Bundle, described loosely: the service reads `resourceType` and the resources of `entry`; other members (`type`: `collection` for draft orders, `searchset` for search results; `fullUrl`) are passed through unchecked. */
     Bundle: {
       /** @constant */
       resourceType: 'Bundle';
-      /**
-       * @example collection
-       * @example searchset
-       */
-      type?: string;
       entry?: {
-        /** Format: uri */
-        fullUrl?: string;
         resource?: components['schemas']['FhirResource'];
       }[];
     };
@@ -382,7 +421,13 @@ export interface components {
     };
     /** @description Why the user overrode a card (CDS Hooks 2.0, "Feedback" → "OverrideReason"). `reason` is given when the user picked one of the card's `overrideReasons`. */
     OverrideReason: {
-      reason?: components['schemas']['Coding'];
+      /** @description The reason the user picked; only `system` and `code` are stored, and `code` must be a short FHIR code. */
+      reason?: {
+        system?: string;
+        code?: string;
+        /** @description Not stored. */
+        display?: string;
+      };
       /** @description Free-text comment by the user. Not stored (it may contain patient data); only whether one was given. */
       userComment?: string;
     };
@@ -412,7 +457,8 @@ export interface components {
          * @example transient
          */
         code: string;
-        diagnostics?: string;
+        /** @description What went wrong, naming the field or the failure; never request content, a token or patient data. */
+        diagnostics: string;
       }[];
     };
     Health: {
@@ -452,11 +498,74 @@ export interface components {
       code: string;
       count: number;
     };
+    /**
+     * Format: uuid
+     * @description UUID of this hook invocation.
+     */
+    HookInstance: string;
+    /**
+     * Format: uri
+     * @description Base URL of the CDS client's FHIR server, http or https (https when production data is exchanged). The service fetches the prefetch keys it was not given from here.
+     */
+    FhirServer: string;
+    /** @description Prefetched data, keyed by the service's prefetch keys. A key that is absent was not fetched by the client (the service may fetch it itself); a key whose value is `null` means there is no data. A search result is a `searchset` Bundle; an OperationOutcome means the client failed to fetch it. */
+    Prefetch: {
+      [key: string]: components['schemas']['FhirResource'] | null;
+    };
+    /**
+     * patient-view request
+     * @description Body of a call to the `patient-view` service. `fhirServer` is required when `fhirAuthorization` is present.
+     */
+    PatientViewRequest: {
+      /**
+       * @description Must be the hook of the service called.
+       * @constant
+       */
+      hook: 'patient-view';
+      hookInstance: components['schemas']['HookInstance'];
+      fhirServer?: components['schemas']['FhirServer'];
+      fhirAuthorization?: components['schemas']['FhirAuthorization'];
+      context: components['schemas']['PatientViewContext'];
+      prefetch?: components['schemas']['Prefetch'];
+    };
+    /**
+     * order-select request
+     * @description Body of a call to the `order-select` service. `fhirServer` is required when `fhirAuthorization` is present.
+     */
+    OrderSelectRequest: {
+      /**
+       * @description Must be the hook of the service called.
+       * @constant
+       */
+      hook: 'order-select';
+      hookInstance: components['schemas']['HookInstance'];
+      fhirServer?: components['schemas']['FhirServer'];
+      fhirAuthorization?: components['schemas']['FhirAuthorization'];
+      context: components['schemas']['OrderSelectContext'];
+      prefetch?: components['schemas']['Prefetch'];
+    };
+    /**
+     * order-sign request
+     * @description Body of a call to the `order-sign` service. `fhirServer` is required when `fhirAuthorization` is present.
+     */
+    OrderSignRequest: {
+      /**
+       * @description Must be the hook of the service called.
+       * @constant
+       */
+      hook: 'order-sign';
+      hookInstance: components['schemas']['HookInstance'];
+      fhirServer?: components['schemas']['FhirServer'];
+      fhirAuthorization?: components['schemas']['FhirAuthorization'];
+      context: components['schemas']['OrderSignContext'];
+      prefetch?: components['schemas']['Prefetch'];
+    };
   };
   responses: {
-    /** @description Bad request: malformed JSON, a body that does not match the request schema, a `hook` that does not match the service, `fhirAuthorization` without `fhirServer`, or prefetch of the wrong shape. */
+    /** @description Bad request: malformed JSON, a body that does not match the request schema, a `hook` that does not match the service, `fhirAuthorization` without `fhirServer`, prefetch of the wrong shape, a path that is not valid percent-encoding, or a bad `from` / `to` of the quality indicators. `diagnostics` names the field or the problem. */
     BadRequest: {
       headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
         [name: string]: unknown;
       };
       content: {
@@ -467,7 +576,8 @@ export interface components {
     Unauthorized: {
       headers: {
         /** @description Always `Bearer realm="fls-cds-hooks"`. */
-        'WWW-Authenticate'?: string;
+        'WWW-Authenticate': 'Bearer realm="fls-cds-hooks"';
+        'X-Request-Id': components['headers']['X-Request-Id'];
         [name: string]: unknown;
       };
       content?: never;
@@ -475,6 +585,7 @@ export interface components {
     /** @description No CDS service with this id. */
     NotFound: {
       headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
         [name: string]: unknown;
       };
       content: {
@@ -485,7 +596,8 @@ export interface components {
     MethodNotAllowed: {
       headers: {
         /** @description The allowed methods. */
-        Allow?: string;
+        Allow: string;
+        'X-Request-Id': components['headers']['X-Request-Id'];
         [name: string]: unknown;
       };
       content: {
@@ -507,6 +619,7 @@ export interface components {
     /** @description The service could not obtain the FHIR data it needs (CDS Hooks 2.0, section "CDS Service Response" → "HTTP Status Codes"): a needed prefetch key is absent and there is no `fhirServer`, or the FHIR server failed or timed out. */
     PreconditionFailed: {
       headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
         [name: string]: unknown;
       };
       content: {
@@ -516,6 +629,7 @@ export interface components {
     /** @description The request body is too large. */
     PayloadTooLarge: {
       headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
         [name: string]: unknown;
       };
       content: {
@@ -525,6 +639,7 @@ export interface components {
     /** @description The request content type is not `application/json`. */
     UnsupportedMediaType: {
       headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
         [name: string]: unknown;
       };
       content: {
@@ -534,6 +649,7 @@ export interface components {
     /** @description Unexpected error in the service. */
     InternalServerError: {
       headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
         [name: string]: unknown;
       };
       content: {
@@ -543,6 +659,7 @@ export interface components {
     /** @description The service is not ready (starting or stopping), or the database it records feedback and JWT ids in is unavailable. */
     ServiceUnavailable: {
       headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
         [name: string]: unknown;
       };
       content: {
@@ -552,6 +669,7 @@ export interface components {
     /** @description The feedback names a card this service did not issue (unknown uuid, a card of another service, or one whose issue could not be recorded). Nothing of the request was stored. */
     UnknownCard: {
       headers: {
+        'X-Request-Id': components['headers']['X-Request-Id'];
         [name: string]: unknown;
       };
       content: {
@@ -576,7 +694,14 @@ export interface components {
     ServiceId: string;
   };
   requestBodies: never;
-  headers: never;
+  headers: {
+    /** @description Identifies the request in the service log. */
+    'X-Request-Id': string;
+    /** @description The language of the cards' texts. */
+    'Content-Language': 'nb' | 'en' | 'da' | 'sv';
+    /** @description `Accept-Language`: the cards depend on it. */
+    Vary: 'Accept-Language';
+  };
   pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -649,6 +774,33 @@ export interface operations {
     };
     requestBody: {
       content: {
+        /**
+         * @example {
+         *       "hook": "patient-view",
+         *       "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+         *       "fhirServer": "https://ehr.example.org/fhir",
+         *       "fhirAuthorization": {
+         *         "access_token": "opaque-fhir-access-token",
+         *         "token_type": "Bearer",
+         *         "expires_in": 300,
+         *         "scope": "user/Patient.read user/Observation.read",
+         *         "subject": "fls-cds-service"
+         *       },
+         *       "context": {
+         *         "userId": "Practitioner/123",
+         *         "patientId": "123",
+         *         "encounterId": "456"
+         *       },
+         *       "prefetch": {
+         *         "patient": {
+         *           "resourceType": "Patient",
+         *           "id": "123",
+         *           "gender": "female",
+         *           "birthDate": "1948-05-17"
+         *         }
+         *       }
+         *     }
+         */
         'application/json': components['schemas']['CdsRequest'];
       };
     };
@@ -656,6 +808,9 @@ export interface operations {
       /** @description Cards for the user (possibly none) and, optionally, system actions. */
       200: {
         headers: {
+          'Content-Language': components['headers']['Content-Language'];
+          Vary: components['headers']['Vary'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
@@ -665,6 +820,111 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       404: components['responses']['NotFound'];
+      405: components['responses']['MethodNotAllowed'];
+      412: components['responses']['PreconditionFailed'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  callPatientView: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PatientViewRequest'];
+      };
+    };
+    responses: {
+      /** @description Cards for the user (possibly none) and, optionally, system actions. */
+      200: {
+        headers: {
+          'Content-Language': components['headers']['Content-Language'];
+          Vary: components['headers']['Vary'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CdsResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      405: components['responses']['MethodNotAllowed'];
+      412: components['responses']['PreconditionFailed'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  callOrderSelect: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['OrderSelectRequest'];
+      };
+    };
+    responses: {
+      /** @description Cards for the user (possibly none) and, optionally, system actions. */
+      200: {
+        headers: {
+          'Content-Language': components['headers']['Content-Language'];
+          Vary: components['headers']['Vary'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CdsResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      405: components['responses']['MethodNotAllowed'];
+      412: components['responses']['PreconditionFailed'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
+      500: components['responses']['InternalServerError'];
+      503: components['responses']['ServiceUnavailable'];
+    };
+  };
+  callOrderSign: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['OrderSignRequest'];
+      };
+    };
+    responses: {
+      /** @description Cards for the user (possibly none) and, optionally, system actions. */
+      200: {
+        headers: {
+          'Content-Language': components['headers']['Content-Language'];
+          Vary: components['headers']['Vary'];
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CdsResponse'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
       405: components['responses']['MethodNotAllowed'];
       412: components['responses']['PreconditionFailed'];
       413: components['responses']['PayloadTooLarge'];
@@ -718,9 +978,9 @@ export interface operations {
   qualityIndicators: {
     parameters: {
       query?: {
-        /** @description First day, YYYY-MM-DD (default: 29 days before `to`). */
+        /** @description First day, YYYY-MM-DD, from 0001-01-01 to 9999-12-30 (default: 29 days before `to`, at the earliest 0001-01-01). */
         from?: string;
-        /** @description Last day, YYYY-MM-DD (default: today, UTC). */
+        /** @description Last day, YYYY-MM-DD, from 0001-01-01 to 9999-12-30 (default: today, UTC). */
         to?: string;
       };
       header?: never;
