@@ -63,15 +63,17 @@ export function judge(
   if (options.useFlag !== false && result.interpretation) {
     return { level: result.interpretation, basis: 'lab-flag' };
   }
+  // A range with one limit only leaves the other side to the default: a missing limit is not "no limit".
   const range = result.referenceRange;
-  const hasRange = range !== undefined && (range.low !== undefined || range.high !== undefined);
-  const low = hasRange ? range.low : defaults.low;
-  const high = hasRange ? range.high : defaults.high;
-  const basis = hasRange ? 'lab-reference-range' : 'default-threshold';
+  const low = range?.low ?? defaults.low;
+  const high = range?.high ?? defaults.high;
+  const sideBasis = (fromRange: boolean): Judgement['basis'] =>
+    fromRange ? 'lab-reference-range' : 'default-threshold';
   const below = low === undefined ? false : isBelow(result, low);
   const above = high === undefined ? false : isAbove(result, high);
-  if (below) return { level: 'low', basis };
-  if (above) return { level: 'high', basis };
+  if (below) return { level: 'low', basis: sideBasis(range?.low !== undefined) };
+  if (above) return { level: 'high', basis: sideBasis(range?.high !== undefined) };
+  const basis = sideBasis(range?.low !== undefined || range?.high !== undefined);
   if (below === undefined || above === undefined) return { level: 'unknown', basis };
   return { level: 'normal', basis };
 }

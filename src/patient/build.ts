@@ -1,6 +1,7 @@
 /**
  * Builds the PatientSnapshot from the FHIR resources of one request. Resources of
- * another patient, entered-in-error / cancelled ones and duplicates are dropped;
+ * another patient and entered-in-error / cancelled ones are dropped, copies collapse
+ * (distinctVersions);
  * values without a usable unit or date are listed as unusable, never guessed;
  * a malformed resource is listed and skipped, so it cannot cost the patient the
  * cards the other resources support.
@@ -70,16 +71,13 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
   const unique: FhirResource[] = [];
   let patient: Patient | undefined;
   let dxaProcedure = false;
-  const seen = new Set<string>();
 
-  for (const resource of input.resources) {
+  for (const resource of distinctVersions(input.resources)) {
     if (resource.resourceType === 'Medication') {
       if (typeof resource.id === 'string') medications.set(`Medication/${resource.id}`, resource);
       continue;
     }
     const reference = referenceOf(resource);
-    if (resource.id && seen.has(reference)) continue;
-    seen.add(reference);
     unique.push(resource);
     try {
       if (!belongsTo(resource, patientId)) continue;
@@ -128,7 +126,15 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
     }
   }
 
+  // Every list in a fixed order, so that the same data in any order gives the same cards.
   for (const results of Object.values(sink.labs)) results.sort(newestFirst);
+  diagnoses.sort((a, b) => a.source.localeCompare(b.source) || a.code.localeCompare(b.code));
+  sink.unusable.sort(
+    (a, b) =>
+      a.source.localeCompare(b.source) ||
+      a.reason.localeCompare(b.reason) ||
+      (a.value ?? 0) - (b.value ?? 0),
+  );
   sink.tScores.sort(newestFirst);
   sink.frax.sort(newestFirst);
   sink.fallRiskAssessments.sort(newestFirst);
@@ -162,9 +168,83 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
   };
 }
 
+/** Newest first; the same time and source (two versions of one result): the lower value first. */
 function newestFirst(
-  a: { time: number; source: string },
-  b: { time: number; source: string },
+  a: { time: number; source: string; value?: number },
+  b: { time: number; source: string; value?: number },
 ): number {
-  return b.time - a.time || a.source.localeCompare(b.source);
+  return b.time - a.time || a.source.localeCompare(b.source) || (a.value ?? 0) - (b.value ?? 0);
+}
+
+/**
+ * One entry per resource (`Type/id`), whatever order the prefetch lists them in.
+ * Exact copies collapse. Differing versions of one resource: the newer by
+ * meta.versionId or meta.lastUpdated when that tells; otherwise every version is
+ * kept, in a fixed order, so that neither is dropped silently (a rule that reads
+ * "the newest eGFR" then sees the lower of two conflicting values) and the same
+ * data in any order gives the same snapshot.
+ */
+export function distinctVersions(resources: readonly FhirResource[]): FhirResource[] {
+  const groups = new Map<string, FhirResource[]>();
+  const order: (FhirResource | string)[] = [];
+  for (const resource of resources) {
+    if (typeof resource.id !== 'string' || resource.id === '') {
+      order.push(resource);
+      continue;
+    }
+    const reference = referenceOf(resource);
+    const group = groups.get(reference);
+    if (group) group.push(resource);
+    else {
+      groups.set(reference, [resource]);
+      order.push(reference);
+    }
+  }
+  return order.flatMap((entry) =>
+    typeof entry === 'string' ? versionsOf(groups.get(entry) ?? []) : [entry],
+  );
+}
+
+function versionsOf(group: readonly FhirResource[]): FhirResource[] {
+  if (group.length < 2) return [...group];
+  const byContent = new Map<string, FhirResource>();
+  for (const resource of group) byContent.set(stableJson(resource), resource);
+  const versions = [...byContent.keys()].sort().map((key) => byContent.get(key) as FhirResource);
+  if (versions.length === 1) return versions;
+  const newest = newestVersion(versions);
+  return newest ? [newest] : versions;
+}
+
+/** The one version with the highest numeric meta.versionId, else the latest meta.lastUpdated. */
+function newestVersion(versions: readonly FhirResource[]): FhirResource | undefined {
+  const pick = (rank: (resource: FhirResource) => number | undefined) => {
+    const ranks = versions.map(rank);
+    if (ranks.some((value) => value === undefined || Number.isNaN(value))) return undefined;
+    const best = Math.max(...(ranks as number[]));
+    const winners = versions.filter((_, index) => ranks[index] === best);
+    return winners.length === 1 ? winners[0] : undefined;
+  };
+  return (
+    pick((resource) => {
+      const id = resource.meta?.versionId;
+      return typeof id === 'string' && /^\d{1,15}$/.test(id) ? Number(id) : undefined;
+    }) ??
+    pick((resource) => {
+      const updated = resource.meta?.lastUpdated;
+      return typeof updated === 'string' ? Date.parse(updated) : undefined;
+    })
+  );
+}
+
+/** JSON with object keys sorted: the same content gives the same text. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${stableJson(record[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

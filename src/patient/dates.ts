@@ -9,6 +9,22 @@ export function toTime(value: string | undefined): number | undefined {
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * The last instant a FHIR date may stand for: a partial or date-only value covers its
+ * whole year, month or day (toTime gives its first instant). For "could this result
+ * be the newer one?".
+ */
+export function latestTime(value: string | undefined): number | undefined {
+  const start = toTime(value);
+  if (start === undefined || value === undefined) return undefined;
+  const date = new Date(start);
+  const [year, month, day] = [date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()];
+  if (value.length === 4) return Date.UTC(year + 1, 0, 1) - 1;
+  if (value.length === 7) return Date.UTC(year, month + 1, 1) - 1;
+  if (value.length === 10) return Date.UTC(year, month, day + 1) - 1;
+  return start;
+}
+
 /** Whole years between a birth date and now; a partial birth date gives the youngest possible age. */
 export function ageInYears(birthDate: string | undefined, now: Date): number | undefined {
   const match =

@@ -4,11 +4,11 @@
  * it. R11, R13, and R6 / R7 / R8 for a drafted antiresorptive.
  */
 import { ANTIRESORPTIVE_DRUGS, CALCIUM_PRODUCTS, OSTEOPOROSIS_DRUGS } from '../../fhir/code-lists';
-import { DAY_MS } from '../../patient/dates';
-import type { DraftMedicationOrder, PatientSnapshot } from '../../patient/snapshot';
+import { DAY_MS, latestTime } from '../../patient/dates';
+import type { DraftMedicationOrder, PatientSnapshot, UnusableReason } from '../../patient/snapshot';
 import type { GuidelineConfig } from '../config';
 import type { Evidence, Finding } from '../finding';
-import { correctedCalcium, labEvidence, lowEgfr } from '../labs';
+import { correctedCalcium, isBelow, labEvidence, lowEgfr } from '../labs';
 import { screeningLabsMissing, teriparatideContraindications } from './before-treatment';
 import { hypercalcaemia, hypocalcaemia, vitaminDLow } from './blood-results';
 import { maxDurationFacts } from './follow-up';
@@ -164,6 +164,13 @@ function forDrafts(drafts: DraftMedicationOrder[]) {
   });
 }
 
+/** Results that have a date but whose value could not be read (not: undated, dated in the future). */
+const VALUE_UNREADABLE: ReadonlySet<UnusableReason> = new Set([
+  'no-value',
+  'unit-not-ucum',
+  'unit-unknown',
+]);
+
 /** R11 · zoledronic acid with eGFR < 35 or hypocalcaemia (critical); kidney function unknown (warning). */
 function zoledronicAcidContraindication(
   snapshot: PatientSnapshot,
@@ -200,6 +207,36 @@ function zoledronicAcidContraindication(
     const creatinine = snapshot.labs.creatinine[0];
     if (creatinine) evidence.push(labEvidence('creatinine', creatinine));
     suggestions.push({ kind: 'order-labs', labs: ['creatinine'] });
+  } else {
+    // Recent, but not known to be ≥ 35: "<40" / ">30" leaves it open, and so does an eGFR
+    // that may be newer (a partial date covers its whole month) and is, or may be, below the
+    // limit or could not be read. Missing data is never read as normal.
+    const mayBeNewer = (date: string | undefined) => (latestTime(date) ?? -Infinity) > egfr.time;
+    const unreadable = snapshot.unusable.find(
+      (result) =>
+        result.measure === 'egfr' && VALUE_UNREADABLE.has(result.reason) && mayBeNewer(result.date),
+    );
+    const lowerRival = snapshot.labs.egfr
+      .slice(1)
+      .some(
+        (result) => mayBeNewer(result.date) && isBelow(result, config.kidney.egfrBelow) !== false,
+      );
+    if (unreadable || lowerRival || isBelow(egfr, config.kidney.egfrBelow) === undefined) {
+      reasons.push('egfr-inconclusive');
+      params.egfrDate = (unreadable ?? egfr).date ?? egfr.date;
+      evidence.push(labEvidence('egfr', egfr));
+      if (unreadable) {
+        evidence.push({
+          item: 'egfr',
+          ...(unreadable.value !== undefined ? { value: unreadable.value } : {}),
+          ...(unreadable.unitSent ? { unit: unreadable.unitSent } : {}),
+          ...(unreadable.date ? { date: unreadable.date } : {}),
+          source: unreadable.source,
+          notes: ['unusable'],
+        });
+      }
+      suggestions.push({ kind: 'order-labs', labs: ['creatinine'] });
+    }
   }
 
   const calcium = correctedCalcium(snapshot, config);

@@ -1,0 +1,176 @@
+/**
+ * Property 2: the service never recommends a drug that the patient's own data
+ * contraindicates (rules.md R10–R14, with R6 / R7 at order time), judged by the
+ * oracle (oracle.ts), never by the service's own functions. Returns the
+ * violations as sentences, so a failure reads as a clinical statement.
+ */
+import type { Hook } from './arbitraries';
+import { cardsWithCode, codeOf, deletions, statesReason, type Card } from './cards';
+import type { DraftSpec, PatientSpec } from './model';
+import {
+  dailyDoseMg,
+  isAntiresorptive,
+  orderedDrafts,
+  RULES_MD,
+  verdictOf,
+  type Verdict,
+} from './oracle';
+
+/** How often each situation came up: a property that never met its case proves nothing. */
+export type Coverage = Record<string, number>;
+
+export function count(coverage: Coverage, situation: string): void {
+  coverage[situation] = (coverage[situation] ?? 0) + 1;
+}
+
+const ref = (draft: DraftSpec): string => `MedicationRequest/${draft.id}`;
+
+export function safetyViolations(
+  spec: PatientSpec,
+  hook: Hook,
+  cards: readonly Card[],
+  coverage: Coverage,
+): string[] {
+  const verdict = verdictOf(spec);
+  return hook === 'patient-view'
+    ? patientViewViolations(verdict, cards, coverage)
+    : orderViolations(spec, hook, verdict, cards, coverage);
+}
+
+/** patient-view: cards that recommend a drug must not do so silently when the data rules it out. */
+function patientViewViolations(
+  verdict: Verdict,
+  cards: readonly Card[],
+  coverage: Coverage,
+): string[] {
+  const out: string[] = [];
+  const present = (code: string) => cardsWithCode(cards, code).length > 0;
+  const each = (code: string, check: (card: Card) => string | undefined) => {
+    for (const card of cardsWithCode(cards, code)) {
+      const problem = check(card);
+      if (problem) out.push(problem);
+    }
+  };
+
+  if (verdict.egfr === 'low') {
+    count(coverage, 'patient-view: eGFR certainly < 35');
+    if (!present('renal-impairment')) out.push('eGFR < 35 but no renal-impairment card (R10)');
+    each('antiresorptive-indicated', (card) => {
+      count(coverage, 'patient-view: antiresorptive card with eGFR < 35');
+      return statesReason(card, 'zoledronic-acid-ruled-out')
+        ? undefined
+        : 'antiresorptive-indicated offers zoledronic acid with eGFR < 35 (R3, R10)';
+    });
+    each('zoledronic-acid-next-dose', (card) => {
+      count(coverage, 'patient-view: next zoledronic acid dose with eGFR < 35');
+      return statesReason(card, 'egfr-low')
+        ? undefined
+        : 'zoledronic-acid-next-dose plans an infusion with eGFR < 35 without saying it is contraindicated (R10, R20)';
+    });
+    each('denosumab-overdue', (card) =>
+      statesReason(card, 'stopping-zoledronic-acid') &&
+      !statesReason(card, 'zoledronic-acid-contraindicated')
+        ? 'denosumab-overdue suggests zoledronic acid with eGFR < 35 (R10, R21)'
+        : undefined,
+    );
+  }
+  if (verdict.calcium === 'low') {
+    count(coverage, 'patient-view: hypocalcaemia certain');
+    if (!present('hypocalcaemia')) out.push('corrected calcium low but no hypocalcaemia card (R6)');
+    each('antiresorptive-indicated', (card) =>
+      statesReason(card, 'check-hypocalcaemia')
+        ? undefined
+        : 'antiresorptive-indicated does not say low calcium must be normalised first (R3, R6, R11)',
+    );
+  }
+  if (verdict.contraindicated.calcium.length > 0) {
+    count(coverage, 'patient-view: calcium contraindicated');
+    if (present('calcium-vitamin-d'))
+      out.push(
+        `calcium-vitamin-d recommends calcium despite ${verdict.contraindicated.calcium.join(', ')} (R2, R13)`,
+      );
+    if (!present('hypercalcaemia'))
+      out.push('hypercalcaemia / PHPT but no hypercalcaemia card (R7)');
+    each('antiresorptive-indicated', (card) =>
+      statesReason(card, 'check-hypercalcaemia')
+        ? undefined
+        : 'antiresorptive-indicated (with calcium and vitamin D) does not mention hypercalcaemia (R3, R13)',
+    );
+  }
+  if (verdict.contraindicated.teriparatide.length > 0) {
+    count(coverage, 'patient-view: teriparatide contraindicated');
+    each('anabolic-referral', (card) => {
+      count(coverage, 'patient-view: anabolic referral with teriparatide contraindicated');
+      return statesReason(card, 'teriparatide-contraindicated') && !statesReason(card, 'refer')
+        ? undefined
+        : `anabolic-referral refers for teriparatide despite ${verdict.contraindicated.teriparatide.join(', ')} (R5, R12)`;
+    });
+  }
+  return out;
+}
+
+/** order-select / order-sign: every drafted drug the data contraindicates gets its card, naming the draft. */
+function orderViolations(
+  spec: PatientSpec,
+  hook: Hook,
+  verdict: Verdict,
+  cards: readonly Card[],
+  coverage: Coverage,
+): string[] {
+  const out: string[] = [];
+  const drafts = orderedDrafts(spec, hook);
+  const concerned = new Set(drafts.map(ref));
+  for (const card of cards) {
+    for (const target of deletions(card)) {
+      if (!concerned.has(target))
+        out.push(`${codeOf(card)} offers to delete ${target}, which this call is not about`);
+    }
+  }
+  /** A card with this code that names the draft (evidence row) and, when critical is required, offers its removal. */
+  const flags = (code: string, draft: DraftSpec, critical: boolean): boolean =>
+    cardsWithCode(cards, code).some(
+      (card) =>
+        card.detail.includes(ref(draft)) &&
+        (!critical || (card.indicator === 'critical' && deletions(card).includes(ref(draft)))),
+    );
+  const require = (code: string, draft: DraftSpec, critical: boolean, why: string) => {
+    count(coverage, `${hook}: ${code}${critical ? ' (critical)' : ''}`);
+    if (!flags(code, draft, critical))
+      out.push(
+        `${draft.drug} drafted (${ref(draft)}) with ${why}, but no ${critical ? 'critical ' : ''}${code} card names it${critical ? ' and offers its removal' : ''}`,
+      );
+  };
+
+  for (const draft of drafts) {
+    const { contraindicated } = verdict;
+    if (draft.drug === 'zoledronicAcid') {
+      if (contraindicated.zoledronicAcid.length > 0)
+        require('contraindication-zoledronic-acid', draft, true, contraindicated.zoledronicAcid.join(
+          ', ',
+        ));
+      else if (verdict.egfr !== 'recent-normal')
+        require('contraindication-zoledronic-acid', draft, false, 'no eGFR that is certainly ≥ 35 in the last 3 months (R11: kidney function unknown)');
+    }
+    if (draft.drug === 'teriparatide' && contraindicated.teriparatide.length > 0)
+      require('contraindication-teriparatide', draft, true, contraindicated.teriparatide.join(
+        ', ',
+      ));
+    if (draft.drug === 'calcium') {
+      if (contraindicated.calcium.length > 0)
+        require('contraindication-calcium', draft, true, contraindicated.calcium.join(', '));
+      const dose = dailyDoseMg(draft.doses);
+      if (
+        verdict.egfr === 'low' &&
+        (dose === undefined || dose > RULES_MD.calciumTabletMaxMg + 0.5)
+      )
+        require('calcium-dose-limit', draft, false, `eGFR < 35 and ${dose === undefined ? 'no dose in mg' : `${dose} mg/day`} (R14)`);
+    }
+    if (isAntiresorptive(draft.drug)) {
+      if (verdict.calcium === 'low')
+        require('hypocalcaemia', draft, true, 'hypocalcaemia (R6 at order time)');
+      if (contraindicated.calcium.length > 0)
+        require('hypercalcaemia', draft, true, `${contraindicated.calcium.join(', ')} (R7 at order time)`);
+    }
+  }
+  return out;
+}

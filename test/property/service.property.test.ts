@@ -1,0 +1,103 @@
+/**
+ * Properties 1 and 2 (issue #8), through HTTP on the real app (auth off, clock
+ * pinned, in-memory store): for any generated patient and any hook
+ * 1. the answer is 200 with a schema-valid CDS Hooks response — never a 5xx, never
+ *    a crash — and its suggestions only create orders for tests (never a drug) or
+ *    remove the drafts of this call;
+ * 2. no card recommends a drug the patient's own data contraindicates (R10–R14),
+ *    as the independent oracle (oracle.ts) reads the data.
+ */
+import fc from 'fast-check';
+import { testApp } from '../helpers/app';
+import { patientSpecArb, HOOKS, type Hook } from './arbitraries';
+import { deletions } from './cards';
+import { call, requestFor, runs, settings } from './harness';
+import { safetyViolations, type Coverage } from './safety';
+
+const { app } = testApp({ bodyLimitBytes: 5_000_000 });
+const TIMEOUT_MS = 120_000;
+const PROPERTY_2_RUNS = 120;
+const ORDER_SITUATIONS = [
+  'contraindication-zoledronic-acid (critical)',
+  'contraindication-zoledronic-acid',
+  'contraindication-teriparatide (critical)',
+  'contraindication-calcium (critical)',
+  'calcium-dose-limit',
+  'hypocalcaemia (critical)',
+  'hypercalcaemia (critical)',
+];
+
+describe('property 1: any valid patient, any hook → 200 with schema-valid cards', () => {
+  it.each(HOOKS)(
+    '%s',
+    async (hook: Hook) => {
+      await fc.assert(
+        fc.asyncProperty(patientSpecArb(), async (spec) => {
+          const body = requestFor(spec, hook);
+          const answer = await call(app, hook, body);
+          expect({ status: answer.status, body: answer.text.slice(0, 300) }).toEqual({
+            status: 200,
+            body: expect.any(String),
+          });
+          const drafts = new Set(
+            hook === 'patient-view'
+              ? []
+              : spec.drafts.map((draft) => `MedicationRequest/${draft.id}`),
+          );
+          for (const card of answer.cards) {
+            for (const suggestion of card.suggestions ?? []) {
+              for (const action of suggestion.actions) {
+                // The service orders tests and referrals (ServiceRequest); it never orders a drug itself.
+                if (action.type === 'create')
+                  expect(action.resource?.resourceType).toBe('ServiceRequest');
+                else expect(action.type).toBe('delete');
+              }
+            }
+            for (const target of deletions(card)) expect(drafts).toContain(target);
+          }
+          // Cards are about this patient: the only patient reference in the answer is pat-1.
+          expect(answer.text).not.toContain('pat-2');
+        }),
+        settings(40),
+      );
+    },
+    TIMEOUT_MS,
+  );
+});
+
+describe('property 2: never recommends a drug the same patient data contraindicates (R10–R14)', () => {
+  /** Situations each hook's runs must meet, or the property proved nothing (counted in safety.ts). */
+  const REQUIRED: Record<Hook, string[]> = {
+    'patient-view': [
+      'eGFR certainly < 35',
+      'antiresorptive card with eGFR < 35',
+      'hypocalcaemia certain',
+      'calcium contraindicated',
+      'teriparatide contraindicated',
+      'anabolic referral with teriparatide contraindicated',
+    ],
+    'order-select': ORDER_SITUATIONS,
+    'order-sign': ORDER_SITUATIONS,
+  };
+
+  it.each(HOOKS)(
+    '%s',
+    async (hook: Hook) => {
+      const coverage: Coverage = {};
+      await fc.assert(
+        fc.asyncProperty(patientSpecArb(), async (spec) => {
+          const answer = await call(app, hook, requestFor(spec, hook));
+          expect(answer.status).toBe(200);
+          expect(safetyViolations(spec, hook, answer.cards, coverage)).toEqual([]);
+        }),
+        settings(PROPERTY_2_RUNS),
+      );
+      if (process.env.FC_COVERAGE) console.log(hook, coverage);
+      if (runs(PROPERTY_2_RUNS) >= PROPERTY_2_RUNS) {
+        const missed = REQUIRED[hook].filter((situation) => !coverage[`${hook}: ${situation}`]);
+        expect(missed).toEqual([]);
+      }
+    },
+    TIMEOUT_MS,
+  );
+});
