@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The store test suite (test/store) against a real PostgreSQL, as issue #5 asks:
+# The store test suite (test/store) and the scale-out tests (test/replicas: two
+# service processes on one database, issue #8) against a real PostgreSQL:
 # installs PostgreSQL from Debian packages when it is missing, starts a throwaway
 # cluster on a free port on 127.0.0.1 as the unprivileged `postgres` user
-# (postgres refuses to run as root), runs the suite with DATABASE_URL, and stops
-# and deletes the cluster on exit, whatever happens.
+# (postgres refuses to run as root), runs the suites with DATABASE_URL, and stops
+# and deletes the cluster on exit, whatever happens. Arguments, if any, replace the
+# test paths (`bash .ci/postgres-tests.sh test/replicas`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,4 +63,8 @@ as_db_user "$PG_BIN/pg_ctl" -D "$WORK/data" -l "$WORK/postgres.log" -w -t 60 \
 echo "throwaway cluster on 127.0.0.1:$PORT"
 
 export DATABASE_URL="postgres://fls:$PASSWORD@127.0.0.1:$PORT/postgres"
-npx jest --ci test/store
+if [ "$#" -gt 0 ]; then
+  npx jest --ci "$@"
+else
+  npx jest --ci test/store test/replicas
+fi

@@ -24,6 +24,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { PREFETCH_TEMPLATES } from '../src/cds/services';
 import { renderTemplate } from '../src/cds/prefetch';
+import { loadConfig } from '../src/config';
 import { openFhirServer, type FhirServer } from './fhir-server';
 import {
   groupLoad,
@@ -257,11 +258,15 @@ async function initialiseStore(logDir: string): Promise<number | undefined> {
   return peak;
 }
 
-/** The 8 prefetch queries of the services, for a patient. */
+/** The service's default `_count` on its own searches (FHIR_SEARCH_COUNT). */
+const SEARCH_COUNT = loadConfig({}).fhir.searchCount;
+
+/** The 8 prefetch queries as the service sends them (searches with its `_count`), for a patient. */
 function prefetchQueries(patientId: string): string[] {
-  return Object.values(PREFETCH_TEMPLATES).map((template) =>
-    renderTemplate(template, { userId: 'Practitioner/prac-1', patientId }),
-  );
+  return Object.values(PREFETCH_TEMPLATES).map((template) => {
+    const query = renderTemplate(template, { userId: 'Practitioner/prac-1', patientId });
+    return query.includes('?') ? `${query}&_count=${SEARCH_COUNT}` : query;
+  });
 }
 
 const NEXT_LINK = /"relation"\s*:\s*"next"\s*,\s*"url"\s*:\s*"([^"]+)"/;
@@ -426,8 +431,15 @@ function fhirScenarios(
           measureChild({
             name: `service-pv-${fhir.kind}-c${connections}`,
             script: SERVICE_SCRIPT,
-            // HAPI pages by 10 (README, "Benchmark"): allow the pages, and time for them under load.
-            env: serviceEnv(logDir, 'warn', { FHIR_MAX_PAGES: '1000', FHIR_TIMEOUT_MS: '60000' }),
+            // HAPI pages by 10 (README, "Benchmark"): allow the pages, and time for them under load
+            // (the request deadline, the server's request timeout and the shutdown grace must exceed it).
+            env: serviceEnv(logDir, 'warn', {
+              FHIR_MAX_PAGES: '1000',
+              FHIR_TIMEOUT_MS: '60000',
+              REQUEST_DEADLINE_MS: '60000',
+              HTTP_REQUEST_TIMEOUT_MS: '90000',
+              SHUTDOWN_GRACE_MS: '90000',
+            }),
             path: '/cds-services/fls-patient-view',
             body: requestBodies(patient).patientViewFhir(fhir.baseUrl),
             load,

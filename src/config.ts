@@ -28,7 +28,23 @@ const envSchema = z
     FHIR_MAX_PAGES: z.coerce.number().int().positive().default(100),
     /** Largest FHIR response read, in bytes. */
     FHIR_MAX_RESPONSE_BYTES: z.coerce.number().int().positive().default(20_000_000),
-    /** Card language when the request's Accept-Language names none we have. */
+    /** `_count` on the service's own searches: fewer, larger pages (HAPI's default page is 10). */
+    FHIR_SEARCH_COUNT: z.coerce.number().int().min(1).max(1000).default(100),
+    /**
+     * Budget for all of one hook call's FHIR fetching (every key, every page), counted
+     * from when its body has been read: each key's deadline is min(FHIR_TIMEOUT_MS, what is left).
+     */
+    // 5 s: an EHR opening a chart waits a few seconds for CDS cards, not more.
+    REQUEST_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+    /** Node's server: the request headers must arrive within this. */
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    /** The whole request (headers and body) must arrive within this; a connection idle for twice this is closed. */
+    // 30 s: a 5 MB body at 2 Mbit/s takes 20 s.
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    /** An idle keep-alive connection is closed after this. */
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+    /** On SIGTERM / SIGINT, requests in flight get this long to finish before the process exits with 1. */
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     /** Site profile: no (Norway, default), dk (Denmark: FLS groups), se (Sweden: fracture chain). */
     CDS_PROFILE: z.enum(PROFILES).default('no'),
     /** JSON {"tenant": "dk", …}: with auth on, the verified JWT tenant picks the profile per request. */
@@ -88,7 +104,42 @@ const envSchema = z
           .min(1),
       ),
   })
-  .extend(storeEnvSchema.shape);
+  .extend(storeEnvSchema.shape)
+  .superRefine((e, ctx) => {
+    // Each pair would let one limit silently cut short the work the other allows.
+    const order = (
+      smaller: keyof typeof e,
+      larger: keyof typeof e,
+      why: string,
+      strict: boolean,
+    ): void => {
+      const [a, b] = [Number(e[smaller]), Number(e[larger])];
+      if (strict ? a < b : a <= b) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: [larger],
+        message: `must be ${strict ? 'greater than' : 'at least'} ${smaller} (${a}): ${why}`,
+      });
+    };
+    order(
+      'HTTP_HEADERS_TIMEOUT_MS',
+      'HTTP_REQUEST_TIMEOUT_MS',
+      'the headers are part of the request',
+      false,
+    );
+    order(
+      'REQUEST_DEADLINE_MS',
+      'HTTP_REQUEST_TIMEOUT_MS',
+      'a connection must not be dropped as idle while its hook call is still fetching',
+      true,
+    );
+    order(
+      'REQUEST_DEADLINE_MS',
+      'SHUTDOWN_GRACE_MS',
+      'requests in flight at shutdown must be able to finish',
+      true,
+    );
+  });
 
 export type AuthConfig =
   | {
@@ -106,7 +157,16 @@ export interface AppConfig {
   host: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   bodyLimitBytes: number;
-  fhir: { timeoutMs: number; maxPages: number; maxResponseBytes: number };
+  fhir: {
+    timeoutMs: number;
+    maxPages: number;
+    maxResponseBytes: number;
+    requestDeadlineMs: number;
+    searchCount: number;
+  };
+  /** Node HTTP server limits against slow or idle clients (src/main.ts). */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
+  shutdownGraceMs: number;
   profile: Profile;
   tenantProfiles: Record<string, Profile>;
   defaultLanguage: Language;
@@ -135,7 +195,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       timeoutMs: e.FHIR_TIMEOUT_MS,
       maxPages: e.FHIR_MAX_PAGES,
       maxResponseBytes: e.FHIR_MAX_RESPONSE_BYTES,
+      requestDeadlineMs: e.REQUEST_DEADLINE_MS,
+      searchCount: e.FHIR_SEARCH_COUNT,
     },
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     profile: e.CDS_PROFILE,
     tenantProfiles: e.CDS_TENANT_PROFILES,
     defaultLanguage: e.DEFAULT_LANGUAGE ?? PROFILE_SETTINGS[e.CDS_PROFILE].language,

@@ -1,4 +1,5 @@
 /** Start-up: config → store (migrated) → app → listen; graceful shutdown on SIGTERM / SIGINT. */
+import { createServer, type ServerResponse } from 'node:http';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { createApp } from './http/app';
 import { JwtVerifier } from './http/auth/verify';
@@ -8,6 +9,8 @@ import { StoreError, type QualityStore } from './store/types';
 
 /** Expired JWT ids are deleted this often (any replica may do it). */
 const JTI_PURGE_INTERVAL_MS = 5 * 60_000;
+/** How often Node checks the header and request timeouts (its default, 30 s, would blur them). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -67,7 +70,30 @@ async function main(): Promise<void> {
       : {}),
     lifecycle,
   });
-  const server = app.listen(config.port, config.host, () => {
+  // Slow or idle clients cannot hold a connection: headers, the whole request, keep-alive
+  // idleness and a connection with no traffic at all (a client that stopped reading) are bounded.
+  const server = createServer(
+    {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      keepAliveTimeout: config.http.keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(
+        TIMEOUT_CHECK_INTERVAL_MS,
+        config.http.headersTimeoutMs,
+      ),
+    },
+    app,
+  );
+  // Twice the request timeout, so that a slow request gets its 408 before the connection is dropped.
+  server.timeout = 2 * config.http.requestTimeoutMs;
+  // Requests in flight, so that shutdown can close their connections once they are answered.
+  const inFlight = new Set<ServerResponse>();
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    if (lifecycle.state === 'stopping') res.setHeader('Connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
+  server.listen(config.port, config.host, () => {
     lifecycle.state = 'ready';
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -90,19 +116,40 @@ async function main(): Promise<void> {
   }, JTI_PURGE_INTERVAL_MS);
   purge.unref();
 
+  /**
+   * Stop listening (new connections are refused), close idle keep-alive connections,
+   * let the requests in flight finish and close their connections after the answer
+   * (`Connection: close`), then close the store and exit 0 — or exit 1 after the grace period.
+   */
   const shutdown = (signal: string): void => {
     if (lifecycle.state === 'stopping') return;
     lifecycle.state = 'stopping';
-    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    logger.info(
+      { signal, inFlight: inFlight.size, graceMs: config.shutdownGraceMs },
+      'shutting down: finishing requests in flight',
+    );
     clearInterval(purge);
     server.close(() => {
       store.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
+        () => {
+          logger.info({ signal }, 'stopped');
+          process.exit(0);
+        },
+        () => {
+          logger.error({ signal }, 'stopped, but the store did not close cleanly');
+          process.exit(1);
+        },
       );
     });
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
     server.closeIdleConnections();
-    setTimeout(() => process.exit(1), 10_000).unref();
+    setTimeout(() => {
+      logger.error(
+        { signal, inFlight: inFlight.size, graceMs: config.shutdownGraceMs },
+        'requests still in flight after the shutdown grace period: exiting',
+      );
+      process.exit(1);
+    }, config.shutdownGraceMs).unref();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

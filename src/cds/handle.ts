@@ -35,9 +35,11 @@ export async function callService(
   language: Language,
   deps: ServiceDependencies,
 ): Promise<ServiceResult> {
+  // Monotonic: the request deadline must not move with the (pinnable) clinical clock.
+  const startedAt = performance.now();
   const request = parseCdsRequest(body, service.hook);
   const now = deps.now();
-  const prefetch = await resolvePrefetch(service.prefetch, request, deps.fhir);
+  const prefetch = await resolvePrefetch(service.prefetch, request, deps.fhir, startedAt);
   const draftOrders = (request.context.draftOrders?.entry ?? []).flatMap((entry) =>
     entry.resource ? [entry.resource as FhirResource] : [],
   );

@@ -25,9 +25,17 @@ export class PrefetchShapeError extends Error {
 }
 
 export interface FhirAccessOptions {
+  /** Deadline for each key (all its pages). */
   timeoutMs: number;
   maxPages: number;
   maxResponseBytes: number;
+  /**
+   * Budget for all of one call's fetching, counted from resolvePrefetch's `startedAt`:
+   * each key's deadline becomes min(timeoutMs, what is left). Undefined: timeoutMs only.
+   */
+  requestDeadlineMs?: number;
+  /** `_count` added to the service's own searches (unless the template sets one); undefined: none. */
+  searchCount?: number;
   fetch?: typeof fetch;
 }
 
@@ -76,6 +84,8 @@ export async function resolvePrefetch(
   templates: Readonly<Record<string, string>>,
   request: CdsRequest,
   access: FhirAccessOptions,
+  /** performance.now() when the call started: the request deadline counts from here. */
+  startedAt: number = performance.now(),
 ): Promise<ResolvedPrefetch> {
   const plans: Record<string, KeyPlan> = {};
   for (const [key, template] of Object.entries(templates)) {
@@ -90,19 +100,35 @@ export async function resolvePrefetch(
       `the service needs prefetch data it did not get (${keys}) and the request has no fhirServer to fetch it from`,
     );
   }
+  // Keys are fetched in parallel from now on, so one shared deadline bounds them all.
+  const leftMs =
+    access.requestDeadlineMs === undefined
+      ? Infinity
+      : Math.floor(access.requestDeadlineMs - (performance.now() - startedAt));
+  if (leftMs <= 0) {
+    throw new DataUnavailableError(
+      `the request deadline (${access.requestDeadlineMs} ms) passed before the FHIR server could be queried`,
+    );
+  }
+  const byDeadline = leftMs < access.timeoutMs;
   const client = createFhirClient({
     baseUrl: request.fhirServer,
     accessToken: request.fhirAuthorization?.access_token,
     ...access,
+    timeoutMs: Math.min(access.timeoutMs, leftMs),
   });
   const resources: Record<string, FhirResource[]> = unpackGiven(plans);
   const results = await Promise.allSettled(
     pending.map(async ([key, plan]) => {
-      resources[key] = await runPlan(client, plan);
+      resources[key] = await runPlan(client, withSearchCount(plan, access.searchCount));
     }),
   );
   const failures = results.flatMap((result, index) =>
-    result.status === 'rejected' ? [`${pending[index]?.[0]}: ${failureText(result.reason)}`] : [],
+    result.status === 'rejected'
+      ? [
+          `${pending[index]?.[0]}: ${failureText(result.reason, byDeadline ? access.requestDeadlineMs : undefined)}`,
+        ]
+      : [],
   );
   if (failures.length > 0) {
     throw new DataUnavailableError(
@@ -110,6 +136,13 @@ export async function resolvePrefetch(
     );
   }
   return { resources, fetched: pending.map(([key]) => key) };
+}
+
+/** The service's own search asks for pages of `count`: a server paging by 10 costs 8 round trips for 72 labs. */
+function withSearchCount(plan: KeyPlan, count: number | undefined): KeyPlan {
+  if (count === undefined || plan.kind !== 'fetch' || !plan.search) return plan;
+  if (/[?&]_count=/.test(plan.query)) return plan;
+  return { ...plan, query: `${plan.query}&_count=${count}` };
 }
 
 function planKey(key: string, template: string, request: CdsRequest): KeyPlan {
@@ -187,6 +220,11 @@ export function isErrorBundle(bundle: Bundle): boolean {
   });
 }
 
-function failureText(reason: unknown): string {
-  return reason instanceof FhirRequestError ? reason.message : 'unexpected error';
+/** With `deadlineMs`, a timeout was the request deadline's, not FHIR_TIMEOUT_MS's: say so. */
+function failureText(reason: unknown, deadlineMs: number | undefined): string {
+  if (!(reason instanceof FhirRequestError)) return 'unexpected error';
+  if (reason.failure === 'timeout' && deadlineMs !== undefined) {
+    return `the FHIR server did not answer within the request deadline (${deadlineMs} ms)`;
+  }
+  return reason.message;
 }

@@ -25,6 +25,7 @@ export function testApp(
     timeoutMs?: number;
     maxPages?: number;
     maxResponseBytes?: number;
+    searchCount?: number;
     store?: QualityStore;
     auth?: AuthSettings;
     now?: () => Date;
@@ -47,6 +48,7 @@ export function testApp(
         timeoutMs: options.timeoutMs ?? 1000,
         maxPages: options.maxPages ?? 5,
         maxResponseBytes: options.maxResponseBytes ?? 5_000_000,
+        ...(options.searchCount ? { searchCount: options.searchCount } : {}),
       },
       now: options.now ?? (() => NOW),
       ...(options.profile ? { profile: options.profile } : {}),

@@ -93,6 +93,7 @@ beforeEach(async () => {
   await server.start();
   server.setFailure(undefined);
   server.setDelay(0);
+  server.setPageSize(100);
   server.requests.length = 0;
 });
 
@@ -143,6 +144,25 @@ describe('CDS Hooks 2.0 § Prefetch — missing keys fetched from fhirServer', (
     ).toBe(true);
     expect(comparable(response.body)).toEqual(await cardsWithFullPrefetch());
     expect(logs.join('')).not.toContain(TOKEN);
+  });
+
+  test('FHIR_SEARCH_COUNT: the service asks for large pages on its searches (not on reads), same cards', async () => {
+    server.setPageSize(2);
+    const { app } = testApp({ searchCount: 50 });
+    const response = await request(app)
+      .post(PATIENT_VIEW)
+      .send(hookRequest('patient-view', { fhirServer: server.baseUrl, accessToken: TOKEN }))
+      .expect(200);
+
+    const queries = server.requests.map((r) => r.query);
+    expect(queries.sort()).toEqual(
+      queriesFor(Object.keys(PREFETCH_TEMPLATES)).map((query) =>
+        query.includes('?') ? `${query}&_count=50` : query,
+      ),
+    );
+    // One page per search: nothing had to be paged although the server's own page is 2.
+    expect(queries).toHaveLength(Object.keys(PREFETCH_TEMPLATES).length);
+    expect(comparable(response.body)).toEqual(await cardsWithFullPrefetch());
   });
 
   test('(c) a partial prefetch (patient, labs): only the other keys are queried, same cards', async () => {

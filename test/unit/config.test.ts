@@ -43,6 +43,90 @@ describe('configuration from the environment', () => {
   });
 });
 
+describe('limits, server timeouts and shutdown (README "Limits and shutdown")', () => {
+  test('defaults', () => {
+    const config = loadConfig({});
+    expect(config.bodyLimitBytes).toBe(5_000_000);
+    expect(config.fhir).toEqual({
+      timeoutMs: 3000,
+      maxPages: 100,
+      maxResponseBytes: 20_000_000,
+      requestDeadlineMs: 5000,
+      searchCount: 100,
+    });
+    expect(config.http).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5000,
+    });
+    expect(config.shutdownGraceMs).toBe(10_000);
+  });
+
+  test('each limit is read from its variable', () => {
+    const config = loadConfig({
+      BODY_LIMIT_BYTES: '2000',
+      FHIR_TIMEOUT_MS: '700',
+      FHIR_MAX_PAGES: '7',
+      FHIR_MAX_RESPONSE_BYTES: '9000',
+      FHIR_SEARCH_COUNT: '250',
+      REQUEST_DEADLINE_MS: '1500',
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_TIMEOUT_MS: '4000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '600',
+      SHUTDOWN_GRACE_MS: '3000',
+    });
+    expect(config.bodyLimitBytes).toBe(2000);
+    expect(config.fhir).toEqual({
+      timeoutMs: 700,
+      maxPages: 7,
+      maxResponseBytes: 9000,
+      requestDeadlineMs: 1500,
+      searchCount: 250,
+    });
+    expect(config.http).toEqual({
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 4000,
+      keepAliveTimeoutMs: 600,
+    });
+    expect(config.shutdownGraceMs).toBe(3000);
+  });
+
+  test.each([
+    [{ BODY_LIMIT_BYTES: '0' }, /BODY_LIMIT_BYTES/],
+    [{ FHIR_SEARCH_COUNT: '0' }, /FHIR_SEARCH_COUNT/],
+    [{ FHIR_SEARCH_COUNT: '5000' }, /FHIR_SEARCH_COUNT/],
+    [{ FHIR_MAX_PAGES: '1.5' }, /FHIR_MAX_PAGES/],
+    [{ FHIR_MAX_RESPONSE_BYTES: 'lots' }, /FHIR_MAX_RESPONSE_BYTES/],
+    [{ REQUEST_DEADLINE_MS: '50' }, /REQUEST_DEADLINE_MS/],
+    [{ REQUEST_DEADLINE_MS: '1e9' }, /REQUEST_DEADLINE_MS/],
+    [{ HTTP_KEEP_ALIVE_TIMEOUT_MS: '0' }, /HTTP_KEEP_ALIVE_TIMEOUT_MS/],
+    [{ SHUTDOWN_GRACE_MS: 'soon' }, /SHUTDOWN_GRACE_MS/],
+    // Headers longer than the whole request could never be enforced.
+    [
+      { HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '15000' },
+      /HTTP_REQUEST_TIMEOUT_MS: must be at least HTTP_HEADERS_TIMEOUT_MS/,
+    ],
+    // The connection's idle limit would drop a call still waiting for the FHIR server.
+    [
+      { REQUEST_DEADLINE_MS: '30000', HTTP_REQUEST_TIMEOUT_MS: '30000' },
+      /HTTP_REQUEST_TIMEOUT_MS: must be greater than REQUEST_DEADLINE_MS/,
+    ],
+    // Shutdown would cut short calls the deadline still allows.
+    [
+      { REQUEST_DEADLINE_MS: '5000', SHUTDOWN_GRACE_MS: '4000' },
+      /SHUTDOWN_GRACE_MS: must be greater than REQUEST_DEADLINE_MS/,
+    ],
+  ])('%j is refused, naming the variable', (env, message) => {
+    expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(ConfigError);
+    expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(message);
+  });
+
+  test('equal headers and request timeouts are allowed', () => {
+    const config = loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '8000', HTTP_REQUEST_TIMEOUT_MS: '8000' });
+    expect(config.http.headersTimeoutMs).toBe(8000);
+  });
+});
+
 describe('Accept-Language (RFC 9110 § 12.5.4) over nb, en, da, sv', () => {
   test.each([
     ['da', 'da'],
