@@ -22,6 +22,7 @@ import type {
   Procedure,
 } from 'fhir/r4';
 import { SYSTEM } from '../src/fhir/systems';
+import { seededRandom } from './random';
 import {
   atc,
   condition,
@@ -39,18 +40,6 @@ import {
 export const SIZES = [10, 100, 1000] as const;
 const DAY = 24 * 60 * 60 * 1000;
 const HISTORY_YEARS = 10;
-
-/** mulberry32: the same patient on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const loinc = (code: string, display?: string): Coding => ({
   system: SYSTEM.loinc,
@@ -203,7 +192,7 @@ export function composition(n: number): Composition {
 }
 
 export function benchPatient(n: number, now: Date, patientId = `pat-bench-${n}`): BenchPatient {
-  const rnd = random(n * 7919 + 17);
+  const rnd = seededRandom(n * 7919 + 17);
   const counts = composition(n);
   const id = (kind: string, index: number) => `${patientId}-${kind}-${index}`;
   const span = HISTORY_YEARS * 365;

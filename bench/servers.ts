@@ -81,16 +81,22 @@ export function stopChild(child: Child): Promise<void> {
   });
 }
 
-/** Peak resident set size of a live process in MB (Linux /proc; undefined elsewhere). */
-export function peakRssMb(pid: number | undefined): number | undefined {
+/** A memory figure of a live process in kB from /proc/PID/status (Linux; undefined elsewhere). */
+export function statusKb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1]);
-    return Number.isFinite(kb) ? Math.round(kb / 102.4) / 10 : undefined;
+    const kb = Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1]);
+    return Number.isFinite(kb) ? kb : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Peak resident set size of a live process in MB, to 0.1 MB. */
+export function peakRssMb(pid: number | undefined): number | undefined {
+  const kb = statusKb(pid, 'VmHWM');
+  return kb === undefined ? undefined : Math.round(kb / 102.4) / 10;
 }
 
 /** CPU seconds (user + system) a live process has used so far (Linux /proc). */

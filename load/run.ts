@@ -39,6 +39,7 @@ import {
 } from './analyse';
 import type { FhirControl, FhirMode, FhirReport } from './fault-fhir';
 import type { ProbeControl, ProbeReport } from './heap-probe';
+import { statusKb } from '../bench/servers';
 
 const ROOT = resolve(__dirname, '../..');
 const SERVICE_SCRIPT = join(ROOT, 'dist/src/main.js');
@@ -469,15 +470,8 @@ class OpenLoad {
 // ---- memory ----
 
 function rssMb(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const kb = Number(
-      /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1],
-    );
-    return Number.isFinite(kb) ? kb / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
+  const kb = statusKb(pid, 'VmRSS');
+  return kb === undefined ? undefined : kb / 1024;
 }
 
 // ---- the run ----

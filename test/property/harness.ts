@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import request from 'supertest';
+import { seededRandom } from '../../bench/random';
 import type { TestApp } from '../helpers/app';
 import { hookRequest } from '../helpers/fhir';
 import {
@@ -38,18 +39,6 @@ export function settings(numRuns: number): fc.Parameters<unknown> {
   };
 }
 
-/** A small deterministic PRNG (mulberry32) for the shuffles: the permutation is part of the test case. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function shuffled<T>(items: readonly T[], next: () => number): T[] {
   const out = [...items];
   for (let index = out.length - 1; index > 0; index -= 1) {
@@ -74,7 +63,8 @@ export function requestFor(
   const drafts = spec.drafts;
   let selections = selectedDrafts(spec.drafts).map((draft) => `MedicationRequest/${draft.id}`);
   if (shuffleSeed !== undefined) {
-    const next = random(shuffleSeed);
+    // A seeded permutation: it is part of the test case.
+    const next = seededRandom(shuffleSeed);
     for (const key of PREFETCH_KEYS) plan.keys[key] = shuffled(plan.keys[key], next);
     keyOrder = shuffled(PREFETCH_KEYS, next);
     // context.draftOrders keeps its order: it is the clinician's list, and cards name the

@@ -25,6 +25,7 @@ import {
   searchset,
 } from '../helpers/fhir';
 import { startFhirServer, type FakeFhirServer } from '../helpers/fhir-server';
+import { rejectionOf } from '../helpers/promises';
 
 const TOKEN = 'tok-SECRET-123';
 const ACCESS: FhirAccessOptions = { timeoutMs: 1000, maxPages: 5, maxResponseBytes: 1_000_000 };
@@ -62,16 +63,6 @@ function cdsRequest(
       : {}),
     ...(options.prefetch ? { prefetch: options.prefetch } : {}),
   };
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`rejected with a non-Error: ${String(error)}`);
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 const outcomeWith = (

@@ -11,6 +11,7 @@ import {
 } from '../../src/cds/prefetch';
 import type { CdsRequest } from '../../src/cds/request';
 import { HOOK_INSTANCE, PATIENT_ID } from '../helpers/fhir';
+import { rejectionOf } from '../helpers/promises';
 
 const TEMPLATES = {
   patient: 'Patient/{{context.patientId}}',
@@ -38,16 +39,6 @@ function hangingFetch(): { fetch: typeof fetch; calls: number } {
     }) as typeof fetch,
   };
   return state;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`rejected with a non-Error: ${String(error)}`);
-  }
-  throw new Error('expected a rejection');
 }
 
 const access = (overrides: Partial<FhirAccessOptions>): FhirAccessOptions => ({
