@@ -77,7 +77,6 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
       if (typeof resource.id === 'string') medications.set(`Medication/${resource.id}`, resource);
       continue;
     }
-    const reference = referenceOf(resource);
     unique.push(resource);
     try {
       if (!belongsTo(resource, patientId)) continue;
@@ -107,7 +106,7 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
           break;
       }
     } catch {
-      malformed.push(reference);
+      malformed.push(referenceOf(resource));
     }
   }
 
