@@ -127,6 +127,10 @@ export function createApp(options: AppOptions): express.Express {
     res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, WWW-Authenticate');
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Max-Age', '600');
+      // Chrome asks whether a public page (e.g. the CDS Hooks sandbox) may reach a local service.
+      if (req.get('Access-Control-Request-Private-Network') === 'true') {
+        res.setHeader('Access-Control-Allow-Private-Network', 'true');
+      }
       res.status(204).end();
       return;
     }

@@ -273,6 +273,32 @@ describe('jku', () => {
       await attacker.close();
     }
   });
+  test('pinned keys: the jku header is ignored, never fetched, and the pinned key verifies', async () => {
+    const clientKey = await signingKey('ES384');
+    const published = await startJwksServer([clientKey.publicJwk]);
+    try {
+      const token = await signToken(clientKey, claims(), { jku: published.url });
+      const pinned = verifier({ jwksUrl: undefined, jwks: { keys: [clientKey.publicJwk] } });
+      await expect(pinned.verify(token, AUDIENCE)).resolves.toEqual({ ok: true, issuer: ISSUER });
+      expect(published.requests).toBe(0);
+    } finally {
+      await published.close();
+    }
+  });
+
+  test('pinned keys: a token signed by the jku key set but not a pinned key fails, nothing fetched', async () => {
+    const attackerKey = await signingKey('ES384');
+    const attacker = await startJwksServer([attackerKey.publicJwk]);
+    try {
+      const token = await signToken(attackerKey, claims(), { jku: attacker.url });
+      const pinned = verifier({ jwksUrl: undefined, jwks: { keys: [rs384.publicJwk] } });
+      const verdict = await pinned.verify(token, AUDIENCE);
+      expect(verdict.ok).toBe(false);
+      expect(attacker.requests).toBe(0);
+    } finally {
+      await attacker.close();
+    }
+  });
 });
 
 describe('replay', () => {

@@ -188,6 +188,21 @@ describe('CDS Hooks 2.0 § Security (CORS)', () => {
     expect(response.headers['access-control-allow-origin']).toBeDefined();
   });
 
+  test('a preflight from a public page to a local service is allowed (Private Network Access)', async () => {
+    const asked = await request(app)
+      .options('/cds-services')
+      .set('Origin', 'https://sandbox.cds-hooks.org')
+      .set('Access-Control-Request-Method', 'GET')
+      .set('Access-Control-Request-Private-Network', 'true');
+    expect(asked.status).toBe(204);
+    expect(asked.headers['access-control-allow-private-network']).toBe('true');
+    const notAsked = await request(app)
+      .options('/cds-services')
+      .set('Origin', 'https://ehr.example.org')
+      .set('Access-Control-Request-Method', 'GET');
+    expect(notAsked.headers['access-control-allow-private-network']).toBeUndefined();
+  });
+
   test('a preflight to discovery allows GET', async () => {
     const response = await request(app)
       .options('/cds-services')

@@ -14,6 +14,7 @@ import request, { type Response } from 'supertest';
 import { SERVICES, type HookName } from '../../src/cds/services';
 import { RULES } from '../../src/guideline/catalogue';
 import { hookCalls, type HookCall, type LibraryPatient } from '../fixtures/load';
+export { loadIntoFhirServer as loadIntoHapi } from '../fixtures/load';
 import { testApp, type TestApp } from '../helpers/app';
 import type { Profile } from '../../src/guideline/profiles';
 
@@ -59,24 +60,6 @@ export async function fhirGet(url: string): Promise<FhirResource> {
 }
 
 /** Load patients with their transaction Bundles (PUT: reloading is idempotent). */
-export async function loadIntoHapi(
-  baseUrl: string,
-  patients: readonly LibraryPatient[],
-): Promise<void> {
-  for (const patient of patients) {
-    const response = await fetch(baseUrl, {
-      method: 'POST',
-      headers: { ...FHIR_JSON, 'Content-Type': 'application/fhir+json' },
-      body: JSON.stringify(patient.bundle),
-    });
-    if (!response.ok) {
-      const text = await response.text();
-      throw new Error(`loading ${patient.name}: HTTP ${response.status} ${text.slice(0, 500)}`);
-    }
-    await response.body?.cancel();
-  }
-}
-
 /** Render a prefetch template for a patient, as an EHR does (`|` stays encoded). */
 export function render(template: string, patientId: string): string {
   return template.replace(/\{\{\s*context\.patientId\s*\}\}/g, encodeURIComponent(patientId));

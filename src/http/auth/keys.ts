@@ -1,7 +1,7 @@
 /**
- * Finds the key that should have signed a token: the issuer's configured keys,
- * its JWKS URL, or the token's `jku` when (and only when) that URL is on the
- * issuer's allow-list. Remote key sets are cached per URL by jose; an unknown
+ * Finds the key that should have signed a token: the issuer's pinned keys
+ * (any `jku` header is then ignored, never fetched), else the token's `jku`
+ * when (and only when) that URL is on the issuer's allow-list, else its JWKS URL. Remote key sets are cached per URL by jose; an unknown
  * `kid` refetches once the cooldown has passed (key rotation), each fetch with a
  * deadline and a few retries.
  */
@@ -53,6 +53,16 @@ export class KeyResolver {
   constructor(private readonly options: JwksOptions = DEFAULT_JWKS_OPTIONS) {}
 
   lookup(client: TrustedClient, jku: string | undefined): KeyLookup {
+    // Pinned keys are the trust anchor: a `jku` header (some clients always send one)
+    // cannot add a key, so it is ignored and never fetched.
+    if (client.jwks) {
+      let local = this.localSets.get(client.issuer);
+      if (!local) {
+        local = createLocalJWKSet(client.jwks);
+        this.localSets.set(client.issuer, local);
+      }
+      return { kind: 'found', getKey: local };
+    }
     if (jku !== undefined) {
       const normalised = normaliseUrl(jku);
       const allowed =
@@ -61,14 +71,6 @@ export class KeyResolver {
       return allowed
         ? { kind: 'found', getKey: this.remote(normalised) }
         : { kind: 'jku-not-allowed' };
-    }
-    if (client.jwks) {
-      let local = this.localSets.get(client.issuer);
-      if (!local) {
-        local = createLocalJWKSet(client.jwks);
-        this.localSets.set(client.issuer, local);
-      }
-      return { kind: 'found', getKey: local };
     }
     if (client.jwksUrl) return { kind: 'found', getKey: this.remote(client.jwksUrl) };
     return { kind: 'no-key-source' };

@@ -9,6 +9,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.EnumSet;
+import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -70,6 +73,7 @@ public final class HapiLauncher {
     ServletHolder holder = new ServletHolder("fhir", restfulServer);
     holder.setInitOrder(1); // initialise the FHIR servlet during start(), not on the first request
     context.addServlet(holder, "/fhir/*");
+    context.addFilter(new FilterHolder(new CorsFilter()), "/*", EnumSet.of(DispatcherType.REQUEST));
     jetty.setHandler(context);
     jetty.setStopAtShutdown(true);
     jetty.start();
