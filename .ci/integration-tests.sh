@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI section: the integration tests against a real HAPI FHIR server, then the demo
-# (README "Integration tests (HAPI FHIR)" and "Demo"). Called by .ci/run after the
+# (docs/integration-tests.md and README "Demo"). Called by .ci/run after the
 # unit tests. Needs Java 17+, Maven 3.8+ and curl. Maven's ~/.m2 and the built
 # launcher in test/hapi/target/ are reused by later runs on the same machine.
 set -euo pipefail

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: throughput and latency of the CDS hooks next to the bare HTTP
- * stack, on one machine in one go (see README, "Benchmark").
+ * stack, on one machine in one go (see docs/benchmark.md).
  *
  *   1 patient-view, full prefetch          service (LOG_LEVEL=warn; once more at info)
  *   2 order-select, draft zoledronic acid  service
@@ -431,7 +431,7 @@ function fhirScenarios(
           measureChild({
             name: `service-pv-${fhir.kind}-c${connections}`,
             script: SERVICE_SCRIPT,
-            // HAPI pages by 10 (README, "Benchmark"): allow the pages, and time for them under load
+            // HAPI pages by 10 (docs/benchmark.md): allow the pages, and time for them under load
             // (the request deadline, the server's request timeout and the shutdown grace must exceed it).
             env: serviceEnv(logDir, 'warn', {
               FHIR_MAX_PAGES: '1000',

@@ -80,7 +80,7 @@ export interface Check {
 /**
  * Pass criteria. Each bound says what it guards against; none is tuned to a run.
  * - Recovery latency: p50 on a shared 2-core machine moves ±20–30 % between runs
- *   (README "Benchmark"); twice the baseline plus 20 ms still catches what a bad
+ *   (docs/benchmark.md); twice the baseline plus 20 ms still catches what a bad
  *   recovery looks like (each call waiting on a dead connection, a breaker stuck
  *   open, timers piling up), which costs whole FHIR round trips or deadlines.
  * - Deadline: REQUEST_DEADLINE_MS bounds the FHIR wait; 1 s more covers queueing,

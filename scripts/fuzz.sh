@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzz the running service against its own OpenAPI document with schemathesis
-# (README "Fuzzing"). Two runs, each on a fresh service built from this tree
+# (docs/fuzzing.md). Two runs, each on a fresh service built from this tree
 # (node dist/src/main.js, in-memory store, 127.0.0.1, free port):
 #   1. auth off: discovery, every hook, feedback, quality indicators, health, the document;
 #   2. auth on: the same with a fresh client JWT per request (tenants mapped to the

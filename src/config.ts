@@ -74,7 +74,7 @@ const envSchema = z
     NODE_ENV: z.string().optional(),
     /** Client JWT verification; unset: on when trusted clients are configured or in production. */
     CDS_AUTH: z.enum(['on', 'off']).optional(),
-    /** Trusted clients as JSON (README "Security (JWT)"), or a file holding it. */
+    /** Trusted clients as JSON (docs/security.md), or a file holding it. */
     CDS_TRUSTED_CLIENTS: z.string().min(1).optional(),
     CDS_TRUSTED_CLIENTS_FILE: z.string().min(1).optional(),
     /** The service's public URL (scheme, host, optional path prefix), which client JWTs name in `aud`. */

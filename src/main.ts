@@ -159,7 +159,7 @@ async function main(): Promise<void> {
 function warnIfUnauthenticated(config: AppConfig, logger: Logger): void {
   if (config.auth.mode !== 'off') return;
   const message =
-    'AUTHENTICATION IS OFF: any caller can use this service. For local development only; configure CDS_TRUSTED_CLIENTS (README "Security (JWT)") before connecting an EHR.';
+    'AUTHENTICATION IS OFF: any caller can use this service. For local development only; configure CDS_TRUSTED_CLIENTS (docs/security.md) before connecting an EHR.';
   logger.warn({ security: 'auth-off', why: config.auth.why }, message);
   process.stderr.write(`\n*** fls-cds-hooks: ${message} ***\n\n`);
 }

@@ -3,7 +3,7 @@
 `python client_jwt.py DIR` writes DIR/client-key.pem (private, stays in DIR) and
 DIR/trusted-clients.json (the public key as CDS_TRUSTED_CLIENTS_FILE expects it).
 hooks.py signs one token per request with `sign(aud, tenant)`: every claim the
-service checks (README "Security (JWT)") is valid, the jti unique.
+service checks (docs/security.md) is valid, the jti unique.
 """
 
 from __future__ import annotations

@@ -181,7 +181,7 @@ export const ANTIRESORPTIVE_DRUGS: readonly MedicationClass[] = [
 /** Calcium products that R7 / R13 stop when calcium is high. */
 export const CALCIUM_PRODUCTS: readonly MedicationClass[] = ['calcium'];
 
-/** Condition.severity marking a vertebral fracture as severe (SQ3, > 40 % height loss); a Decision, see README. */
+/** Condition.severity marking a vertebral fracture as severe (SQ3, > 40 % height loss); a Decision, see docs/decisions.md. */
 export const SEVERE_FRACTURE_CODES = [sct('24484000', 'V', 'Severe (severity modifier)')];
 
 /**

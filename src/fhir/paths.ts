@@ -12,7 +12,7 @@
  *    effectiveDateTime, effectivePeriod, effectiveTiming, effectiveInstant).
  *
  * Why: evaluating these single-step paths with fhirpath.js was 58 % of a hook
- * call's CPU for a 100-resource patient (README "Benchmark"); the planned reads
+ * call's CPU for a 100-resource patient (docs/benchmark.md); the planned reads
  * give the same answer (test/unit/paths.test.ts compares both on every resource
  * of the patient library, the benchmark patient and malformed values).
  */

@@ -41,7 +41,7 @@ export const RECOMMENDATION_CODES = [
 
 export type RecommendationCode = (typeof RECOMMENDATION_CODES)[number];
 
-/** The project's CodeSystem for recommendation codes (card.source.topic.system); see README. */
+/** The project's CodeSystem for recommendation codes (card.source.topic.system); see docs/rule-mapping.md. */
 export const RECOMMENDATION_SYSTEM = 'https://fls-cds.example.org/fhir/CodeSystem/recommendation';
 /** The project's CodeSystem for override reasons (card.overrideReasons). */
 export const OVERRIDE_REASON_SYSTEM = 'https://fls-cds.example.org/fhir/CodeSystem/override-reason';

@@ -1,7 +1,7 @@
 /**
  * What the service remembers: the cards it issued and the feedback on them, and
  * the JWT ids it has seen. No patient identifiers and no free text are stored
- * (README "Feedback and quality indicators" lists every column).
+ * (docs/feedback.md lists every column).
  */
 
 export type Outcome = 'accepted' | 'overridden';

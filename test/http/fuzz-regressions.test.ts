@@ -1,6 +1,6 @@
 /**
  * Regressions found while fuzzing the service against its OpenAPI document
- * (scripts/fuzz.sh, README "Fuzzing"): inputs that got a 5xx instead of a 4xx
+ * (scripts/fuzz.sh, docs/fuzzing.md): inputs that got a 5xx instead of a 4xx
  * naming the problem. The quality-indicator cases need a real store: the
  * in-memory stand-in would never have failed on them.
  */

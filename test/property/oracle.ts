@@ -44,7 +44,7 @@ export const RULES_MD = {
   pthHigh: 7.0, // PTH high > 7.0 pmol/L
   recentDays: 92, // "Lab recent": 3 months (R11: "no eGFR … in the last 3 months")
   calciumTabletMaxMg: 500, // R14: > 500 mg/day as tablets with eGFR < 35
-  /** A result dated more than this ahead of now is a data error (README decision). */
+  /** A result dated more than this ahead of now is a data error (docs/decisions.md). */
   futureToleranceMs: DAY,
 } as const;
 
@@ -131,12 +131,12 @@ function readings(spec: PatientSpec, analyte: Analyte): Reading[] {
   const out: Reading[] = [];
   for (const lab of spec.labs) {
     if (lab.analyte !== analyte) continue;
-    // Not a result of this patient's record (README: only final / amended / corrected count;
+    // Not a result of this patient's record (docs/decisions.md: only final / amended / corrected count;
     // a resource naming another patient or none is not this patient's).
     if (!USABLE_STATUS.has(lab.status)) continue;
     if (lab.subject === 'other' || lab.subject === 'none') continue;
     const window = timeWindow(lab.when);
-    if (!window) continue; // undated: cannot be placed in time (README: unusable)
+    if (!window) continue; // undated: cannot be placed in time (docs/decisions.md: unusable)
     const limit = NOW.getTime() + RULES_MD.futureToleranceMs;
     if (window.lo > limit + HOUR) continue; // certainly dated in the future: a data error
     // Near the limit it is open whether the service counts it. A partial date that has
@@ -228,7 +228,7 @@ function judgements(
   return out;
 }
 
-/** eGFR: certainly below 35 (however old: README R11), certainly ≥ 35 and recent, or neither. */
+/** eGFR: certainly below 35 (however old: docs/decisions.md, R11), certainly ≥ 35 and recent, or neither. */
 export function egfrVerdict(spec: PatientSpec): 'low' | 'recent-normal' | 'unknown' {
   const candidates = newest(readings(spec, 'egfr'));
   if (candidates.length === 0) return 'unknown';
@@ -247,7 +247,7 @@ export function egfrVerdict(spec: PatientSpec): 'low' | 'recent-normal' | 'unkno
 /**
  * Corrected calcium (rules.md "Definitions"): a lab-reported corrected Ca, or
  * total Ca + 0.02 × (41.3 − albumin) with an albumin within 7 days, or — with no
- * albumin near — the total Ca itself (README decision; the card says so).
+ * albumin near — the total Ca itself (docs/decisions.md; the card says so).
  */
 export function calciumVerdict(spec: PatientSpec): Certain {
   const corrected = readings(spec, 'calciumCorrected');

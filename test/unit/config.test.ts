@@ -43,7 +43,7 @@ describe('configuration from the environment', () => {
   });
 });
 
-describe('limits, server timeouts and shutdown (README "Limits and shutdown")', () => {
+describe('limits, server timeouts and shutdown (docs/limits-and-shutdown.md)', () => {
   test('defaults', () => {
     const config = loadConfig({});
     expect(config.bodyLimitBytes).toBe(5_000_000);
