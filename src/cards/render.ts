@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { dxaServiceRequest, labServiceRequest, type LabCodeSystem } from '../fhir/orderables';
 import {
+  CARD_KINDS,
+  OVERRIDE_REASONS,
   OVERRIDE_REASON_SYSTEM,
   RECOMMENDATION_SYSTEM,
   RULE_LINKS,
@@ -74,7 +76,8 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
     card.suggestions = suggestions;
     card.selectionBehavior = 'any';
   }
-  if (finding.indicator !== 'info') card.overrideReasons = overrideReasons(texts);
+  // Every card asks for something, so every card can be overridden with a reason of its kind.
+  card.overrideReasons = overrideReasons(finding.code, texts);
   const links = (RULE_LINKS[finding.rule] ?? []).map((id) => ({
     label: texts.links?.[id] ?? SOURCE_LINKS[id],
     url: SOURCE_LINKS[id],
@@ -208,10 +211,10 @@ function renderSuggestion(
   };
 }
 
-function overrideReasons(texts: CardTexts): Coding[] {
-  return Object.entries(texts.overrideReasons).map(([code, display]) => ({
+function overrideReasons(code: RecommendationCode, texts: CardTexts): Coding[] {
+  return OVERRIDE_REASONS[CARD_KINDS[code]].map((reason) => ({
     system: OVERRIDE_REASON_SYSTEM,
-    code,
-    display,
+    code: reason,
+    display: texts.overrideReasons[reason],
   }));
 }

@@ -7,7 +7,11 @@ import da from '../../cards/da.json';
 import en from '../../cards/en.json';
 import nb from '../../cards/nb.json';
 import sv from '../../cards/sv.json';
-import { RECOMMENDATION_CODES, type RecommendationCode } from '../guideline/catalogue';
+import {
+  OVERRIDE_REASON_CODES,
+  RECOMMENDATION_CODES,
+  type RecommendationCode,
+} from '../guideline/catalogue';
 
 const stringMap = z.record(z.string(), z.string().min(1));
 
@@ -43,7 +47,8 @@ const cardTextsSchema = z
     /** Labels of SOURCE_LINKS (src/guideline/seeds.ts). */
     links: stringMap.optional(),
     suggestions: stringMap,
-    overrideReasons: stringMap,
+    /** Every override reason, in every language (a missing one fails at start-up). */
+    overrideReasons: z.record(z.enum(OVERRIDE_REASON_CODES), z.string().min(1)),
     codes: z.partialRecord(z.enum(RECOMMENDATION_CODES), codeTexts),
   })
   .strict();

@@ -46,6 +46,75 @@ export const RECOMMENDATION_SYSTEM = 'https://fls-cds.example.org/fhir/CodeSyste
 /** The project's CodeSystem for override reasons (card.overrideReasons). */
 export const OVERRIDE_REASON_SYSTEM = 'https://fls-cds.example.org/fhir/CodeSystem/override-reason';
 
+/**
+ * What a card asks of the clinician. It decides which override reasons the card offers:
+ * "benefit outweighs risk" answers a safety stop, never a card that recommends starting
+ * treatment (cards-style.md; 000: with life expectancy < 5 years follow-up may end).
+ */
+export type CardKind = 'treatment' | 'safety' | 'work-up' | 'pause';
+
+export const OVERRIDE_REASON_CODES = [
+  'patient-declines',
+  'followed-elsewhere',
+  'limited-life-expectancy',
+  'already-handled',
+  'benefit-outweighs-risk',
+  'newer-result-elsewhere',
+  'fracture-risk-still-high',
+] as const;
+export type OverrideReasonCode = (typeof OVERRIDE_REASON_CODES)[number];
+
+/** The reasons a card of each kind offers, in the order the EHR lists them. */
+export const OVERRIDE_REASONS: Record<CardKind, readonly OverrideReasonCode[]> = {
+  treatment: [
+    'patient-declines',
+    'followed-elsewhere',
+    'limited-life-expectancy',
+    'already-handled',
+  ],
+  safety: ['benefit-outweighs-risk', 'newer-result-elsewhere', 'already-handled'],
+  'work-up': [
+    'already-handled',
+    'newer-result-elsewhere',
+    'followed-elsewhere',
+    'patient-declines',
+    'limited-life-expectancy',
+  ],
+  pause: ['fracture-risk-still-high', 'followed-elsewhere', 'already-handled'],
+};
+
+export const CARD_KINDS: Record<RecommendationCode, CardKind> = {
+  'screening-labs-missing': 'work-up',
+  'calcium-vitamin-d': 'treatment',
+  'antiresorptive-indicated': 'treatment',
+  'treat-without-dxa': 'treatment',
+  'anabolic-referral': 'treatment',
+  hypocalcaemia: 'safety',
+  hypercalcaemia: 'safety',
+  'vitamin-d-low': 'treatment',
+  'hyperthyroidism-suspected': 'work-up',
+  'renal-impairment': 'safety',
+  'contraindication-zoledronic-acid': 'safety',
+  'contraindication-teriparatide': 'safety',
+  'contraindication-calcium': 'safety',
+  'calcium-dose-limit': 'safety',
+  'max-duration-reached': 'safety',
+  'followup-labs-due': 'work-up',
+  'dxa-due': 'work-up',
+  'treatment-response-inadequate': 'treatment',
+  'treatment-pause-consider': 'pause',
+  'zoledronic-acid-next-dose': 'treatment',
+  'denosumab-overdue': 'treatment',
+  'teriparatide-transition': 'treatment',
+  'fall-risk-assessment': 'work-up',
+  'fls-group-1': 'work-up',
+  'fls-group-2a': 'work-up',
+  'fls-group-2b': 'work-up',
+  'fls-group-3': 'work-up',
+  'fracture-chain-visit': 'work-up',
+  'fracture-chain-no-visit': 'work-up',
+};
+
 export interface RuleDefinition {
   codes: readonly RecommendationCode[];
   citations: readonly Citation[];

@@ -273,3 +273,60 @@ describe('CDS Hooks 2.0 § Card attributes', () => {
     for (const card of cards) expect(card.uuid).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('override reasons fit the kind of card (cards-style.md)', () => {
+  const findings = allFindings();
+  test('the findings cover every kind of card', () => {
+    expect(new Set(findings.map((finding) => finding.code)).size).toBeGreaterThan(10);
+  });
+  const reasonCodes = (finding: Finding, language: Language = 'en') =>
+    (render(finding, language).overrideReasons ?? []).map((reason) => reason.code);
+  const firstOf = (code: RecommendationCode): Finding => {
+    const found = findings.find((finding) => finding.code === code);
+    if (!found) throw new Error(`expected a ${code} finding`);
+    return found;
+  };
+
+  test.each<[RecommendationCode, string[], string[]]>([
+    // A card that recommends a drug is declined by the patient or handled elsewhere, not "outweighed".
+    [
+      'antiresorptive-indicated',
+      ['patient-declines', 'followed-elsewhere', 'limited-life-expectancy'],
+      ['benefit-outweighs-risk'],
+    ],
+    ['calcium-vitamin-d', ['patient-declines'], ['benefit-outweighs-risk']],
+    // A safety stop is overridden when the benefit outweighs the risk or the result is outdated.
+    [
+      'contraindication-zoledronic-acid',
+      ['benefit-outweighs-risk', 'newer-result-elsewhere'],
+      ['patient-declines', 'limited-life-expectancy'],
+    ],
+    ['hypocalcaemia', ['benefit-outweighs-risk'], ['patient-declines']],
+    // Work-up: ordered already, or a newer result exists outside the record.
+    [
+      'screening-labs-missing',
+      ['already-handled', 'newer-result-elsewhere'],
+      ['benefit-outweighs-risk'],
+    ],
+  ])('%s offers %j and never %j', (code, offered, never) => {
+    const codes = reasonCodes(firstOf(code));
+    expect(codes).toEqual(expect.arrayContaining(offered));
+    for (const absent of never) expect(codes).not.toContain(absent);
+  });
+
+  test.each(LANGUAGES)('every reason has a display and the project system (%s)', (language) => {
+    for (const finding of findings) {
+      for (const reason of render(finding, language).overrideReasons ?? []) {
+        expect(reason.system).toBe('https://fls-cds.example.org/fhir/CodeSystem/override-reason');
+        expect(reason.display).toBe(textsFor(language).overrideReasons[reason.code as never]);
+        expect(reason.display.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  test('an info card can be overridden too (its feedback is measured like any other)', () => {
+    const info = findings.find((finding) => finding.indicator === 'info');
+    if (!info) throw new Error('expected an info finding');
+    expect(render(info).overrideReasons?.length).toBeGreaterThan(0);
+  });
+});
