@@ -15,14 +15,17 @@ import {
   type RecommendationCode,
 } from '../guideline/catalogue';
 import type { Evidence, Finding, SuggestionSpec } from '../guideline/finding';
-import { SEEDS, SOURCE_LINKS, type Citation } from '../guideline/seeds';
+import type { Profile } from '../guideline/profiles';
+import { SEEDS, SOURCE_LINK_COUNTRY, SOURCE_LINKS, type Citation } from '../guideline/seeds';
 import type { Card, Coding, Suggestion } from './card';
-import { escapeMarkdown, fill, formatDate, formatNumber, formatUnit } from './format';
+import { escapeMarkdown, fill, formatDate, formatNumber, formatTScore, formatUnit } from './format';
 import { codeTextsFor, textsFor, type CardTexts, type Language } from './texts';
 
 export interface RenderOptions {
   language: Language;
   patientId: string;
+  /** The site's profile: national links and rules only in their own country (default `no`). */
+  profile?: Profile;
   /** The profile's laboratory code system for suggested lab orders (next to LOINC). */
   labCodeSystem?: LabCodeSystem;
   /** Injected in tests for stable output. */
@@ -53,7 +56,7 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
     fill(codeTexts.detail, params, language),
     reasons.join('\n'),
     evidenceTable(finding.evidence, texts, language),
-    guidelineBlock(finding, citations, texts),
+    sourceLines(finding, citations, texts),
   ]
     .filter((part) => part.length > 0)
     .join('\n\n');
@@ -78,11 +81,16 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
   }
   // Every card asks for something, so every card can be overridden with a reason of its kind.
   card.overrideReasons = overrideReasons(finding.code, texts);
-  const links = (RULE_LINKS[finding.rule] ?? []).map((id) => ({
-    label: texts.links?.[id] ?? SOURCE_LINKS[id],
-    url: SOURCE_LINKS[id],
-    type: 'absolute' as const,
-  }));
+  const profile = options.profile ?? 'no';
+  const links = (RULE_LINKS[finding.rule] ?? [])
+    .filter(
+      (id) => SOURCE_LINK_COUNTRY[id] === 'international' || SOURCE_LINK_COUNTRY[id] === profile,
+    )
+    .map((id) => ({
+      label: texts.links?.[id] ?? SOURCE_LINKS[id],
+      url: SOURCE_LINKS[id],
+      type: 'absolute' as const,
+    }));
   if (links.length > 0) card.links = links;
   return card;
 }
@@ -129,37 +137,44 @@ function evidenceTable(
       typeof row.value === 'string' && (row.item === 'drug' || row.item === 'dose')
         ? (texts.drugs[row.value] ?? row.value)
         : row.value;
+    const number = (value: number) =>
+      row.item === 'tScore' ? formatTScore(value, language) : formatNumber(value, language);
     const value =
       shown === undefined
         ? texts.evidence.missing
-        : `${row.comparator ?? ''}${typeof shown === 'number' ? formatNumber(shown, language) : escapeMarkdown(shown)} ${formatUnit(row.unit)}`.trim();
+        : `${row.comparator ?? ''}${typeof shown === 'number' ? number(shown) : escapeMarkdown(shown)} ${formatUnit(row.unit, language)}`.trim();
     const valueCell = notes.length > 0 ? `${value} (${notes.join('; ')})` : value;
-    return `| ${label} | ${valueCell} | ${row.date ? formatDate(row.date) : '–'} | ${row.source ? escapeMarkdown(row.source) : '–'} |`;
+    // The record the value came from stays in the finding; a FHIR id means nothing to the reader.
+    return `| ${label} | ${valueCell} | ${row.date ? formatDate(row.date, language) : '–'} |`;
   });
   return [
     `**${texts.evidence.heading}**`,
     '',
-    `| ${columns.item} | ${columns.value} | ${columns.date} | ${columns.source} |`,
-    '|---|---|---|---|',
+    `| ${columns.item} | ${columns.value} | ${columns.date} |`,
+    '|---|---|---|',
     ...rows,
   ].join('\n');
 }
 
-function guidelineBlock(
-  finding: Finding,
-  citations: readonly Citation[],
-  texts: CardTexts,
-): string {
-  const lines = citations.map((citation) => {
-    if ('decision' in citation) return `- ${texts.guideline.decision}: ${citation.decision}`;
-    const seed = SEEDS[citation.seed];
-    return `- [${seed.title}](${seed.url}) (${seed.file}): «${citation.quote}»`;
-  });
-  return [
-    `**${texts.guideline.heading}** · ${fill(texts.guideline.rule, { rule: finding.rule }, 'en')}`,
-    '',
-    ...lines,
-  ].join('\n');
+/**
+ * One source line per guideline document the rule follows, with its link; the
+ * quoted sentences live in the catalogue (docs/rule-mapping.md), not on the card.
+ */
+function sourceLines(finding: Finding, citations: readonly Citation[], texts: CardTexts): string {
+  const rule = fill(texts.guideline.rule, { rule: finding.rule }, 'en');
+  const seeds = [
+    ...new Set(citations.flatMap((citation) => (citation.seed ? [citation.seed] : []))),
+  ];
+  if (seeds.length === 0) return `${texts.guideline.source}: ${texts.guideline.decision} (${rule})`;
+  return seeds
+    .map((id) => {
+      const seed = SEEDS[id];
+      const document = seed.via
+        ? `${seed.title} – [${seed.via}](${seed.url})`
+        : `[${seed.title}](${seed.url})`;
+      return `${texts.guideline.source}: ${document} (${rule})`;
+    })
+    .join('  \n');
 }
 
 function renderSuggestion(
@@ -175,7 +190,12 @@ function renderSuggestion(
     const display = finding.evidence.find(
       (row) => row.item === 'draftOrder' && row.source === spec.draft,
     )?.value;
-    const label = fill(template, { order: String(display ?? spec.draft) }, options.language);
+    const label = fill(
+      template,
+      { order: String(display ?? spec.draft) },
+      options.language,
+      'plain',
+    );
     return {
       label,
       uuid: newId(),
@@ -185,7 +205,7 @@ function renderSuggestion(
   }
   const reason = codeTextsFor(options.language, finding.code).title;
   if (spec.kind === 'order-dxa') {
-    const label = fill(template, {}, options.language);
+    const label = fill(template, {}, options.language, 'plain');
     return {
       label,
       uuid: newId(),
@@ -199,13 +219,13 @@ function renderSuggestion(
     };
   }
   const names = spec.labs.map((lab) => texts.labs[lab] ?? lab).join(', ');
-  const label = fill(template, { labs: names }, options.language);
+  const label = fill(template, { labs: names }, options.language, 'plain');
   return {
     label,
     uuid: newId(),
     actions: spec.labs.map((lab) => ({
       type: 'create' as const,
-      description: fill(template, { labs: texts.labs[lab] ?? lab }, options.language),
+      description: fill(template, { labs: texts.labs[lab] ?? lab }, options.language, 'plain'),
       resource: labServiceRequest(lab, options.patientId, reason, options.labCodeSystem),
     })),
   };

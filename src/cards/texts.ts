@@ -32,15 +32,15 @@ const cardTextsSchema = z
     evidence: z
       .object({
         heading: z.string(),
-        columns: z
-          .object({ item: z.string(), value: z.string(), date: z.string(), source: z.string() })
-          .strict(),
+        columns: z.object({ item: z.string(), value: z.string(), date: z.string() }).strict(),
         missing: z.string(),
         items: stringMap,
         notes: stringMap,
       })
       .strict(),
-    guideline: z.object({ heading: z.string(), rule: z.string(), decision: z.string() }).strict(),
+    guideline: z
+      .object({ source: z.string().min(1), rule: z.string().min(1), decision: z.string().min(1) })
+      .strict(),
     labs: stringMap,
     drugs: stringMap,
     sites: stringMap,

@@ -64,6 +64,7 @@ export async function callService(
   const cards = renderCards(findings, {
     language,
     patientId: request.context.patientId,
+    profile,
     labCodeSystem: PROFILE_SETTINGS[profile].labCodeSystem,
   });
   return { cards, fetchedKeys: prefetch.fetched, codes: findings.map((finding) => finding.code) };

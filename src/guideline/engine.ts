@@ -50,6 +50,7 @@ const PATIENT_VIEW_RULES: readonly PatientRule[] = [
   (snapshot, config, now, profile) =>
     antiresorptiveIndicated(snapshot, config, now, {
       clinicalOsteoporosisOnly: profile.clinicalOsteoporosisOnly,
+      norwegianReimbursement: profile.norwegianReimbursement,
     }),
   treatWithoutDxa,
   anabolicReferral,

@@ -15,10 +15,27 @@ export interface ProfileSettings {
   labCodeSystem: 'nlk' | 'npu';
   /** rules.md: in dk and se R3(c) counts only clinical osteoporosis (hip or vertebral fracture). */
   clinicalOsteoporosisOnly: boolean;
+  /** 000's Norwegian reimbursement rule for denosumab (blue prescription / Helfo § 3): Norway only. */
+  norwegianReimbursement: boolean;
 }
 
 export const PROFILE_SETTINGS: Readonly<Record<Profile, ProfileSettings>> = {
-  no: { language: 'nb', labCodeSystem: 'nlk', clinicalOsteoporosisOnly: false },
-  dk: { language: 'da', labCodeSystem: 'npu', clinicalOsteoporosisOnly: true },
-  se: { language: 'sv', labCodeSystem: 'npu', clinicalOsteoporosisOnly: true },
+  no: {
+    language: 'nb',
+    labCodeSystem: 'nlk',
+    clinicalOsteoporosisOnly: false,
+    norwegianReimbursement: true,
+  },
+  dk: {
+    language: 'da',
+    labCodeSystem: 'npu',
+    clinicalOsteoporosisOnly: true,
+    norwegianReimbursement: false,
+  },
+  se: {
+    language: 'sv',
+    labCodeSystem: 'npu',
+    clinicalOsteoporosisOnly: true,
+    norwegianReimbursement: false,
+  },
 };

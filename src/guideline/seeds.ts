@@ -1,5 +1,5 @@
 /** The guideline documents the rules follow (../shared/seeds/), with the public page each names. */
-export const SEEDS = {
+export const SEEDS: Record<'000' | '001' | '002' | '003' | '004', Seed> = {
   '000': {
     file: '000_0a992cbb61ea7e90.txt',
     title:
@@ -15,21 +15,27 @@ export const SEEDS = {
   '002': {
     file: '002_b9af12f8ec5cd735.txt',
     title: 'FFN: Secondary Fragility Fracture Prevention Competency Framework (norsk oversettelse)',
-    url: 'https://worldfallsguidelines.com/',
+    // The framework's publisher, the Fragility Fracture Network.
+    url: 'https://fragilityfracturenetwork.org/',
   },
   '003': {
     file: '003_e4b8fd05c0652249.txt',
     title: 'PLO-Midtjylland: Nye arbejdsgange vedr. Fracture Liaison Service (FLS) og DXA-scanning',
-    url: 'https://www.capturethefracture.org/best-practice-framework',
+    // A member letter with no public address: the link is the region's own page on its FLS.
+    url: 'https://www.rm.dk/om-os/aktuelt/nyheder/nyheder-2022/april-22/auh-tager-fat-pa-forebyggelse-af-nye-knoglebrud-hos-personer-over-50-ar/',
+    via: 'Region Midtjylland: FLS efter knoglebrud (Aarhus Universitetshospital)',
   },
   '004': {
     file: '004_8c2ffa6f5be7fb5c.txt',
     title: 'Handläggning av patient enligt frakturkedjan – Vårdcentraler i Hälsoval',
     url: 'https://nationelltklinisktkunskapsstod.se/dokument/acfe0fd1-91ec-488d-b8d1-cd480d0f41db',
   },
-} as const;
+};
 
 export type SeedId = keyof typeof SEEDS;
+
+/** A seed whose own text is not online links to its publisher's page, named by `via`. */
+export type Seed = { file: string; title: string; url: string; via?: string };
 
 /** A guideline sentence (quoted in the seed's language) or a documented default of rules.md. */
 export type Citation =
@@ -48,3 +54,17 @@ export const SOURCE_LINKS = {
 } as const;
 
 export type SourceLinkId = keyof typeof SOURCE_LINKS;
+
+/**
+ * The country a link speaks for; Danish and Swedish cards show no Norwegian page (a
+ * Norwegian FRAX version, Norwegian patient information) and no Norwegian rules.
+ */
+export const SOURCE_LINK_COUNTRY: Record<SourceLinkId, 'no' | 'international'> = {
+  lavenergibrudd: 'no',
+  frax: 'no',
+  p1np: 'no',
+  helsenorge: 'no',
+  nrf: 'no',
+  endokrinologi: 'no',
+  worldFalls: 'international',
+};

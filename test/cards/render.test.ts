@@ -26,6 +26,8 @@ import { hookCalls, loadLibrary } from '../fixtures/load';
 import { buildSnapshot } from '../../src/patient/build';
 import { evaluate } from '../../src/guideline/engine';
 import { DEFAULT_GUIDELINE_CONFIG, snapshotSettings } from '../../src/guideline/config';
+import type { Profile } from '../../src/guideline/profiles';
+import { SEEDS } from '../../src/guideline/seeds';
 
 let counter = 0;
 const ids = () => `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`;
@@ -172,21 +174,32 @@ describe('CDS Hooks 2.0 § Card attributes', () => {
     expect(render(finding, 'en').source.topic.display).toBe('Hypocalcaemia');
   });
 
-  test('detail shows values with units and dates, their sources, the rule and the seed sentence', () => {
+  test('detail shows values with units and dates as the reader writes them, and one source line per document', () => {
     if (!finding) throw new Error('expected a finding');
     const detail = render(finding, 'en').detail;
+    const day = new Date(`${daysAgo(4).slice(0, 10)}T00:00:00Z`);
+    const enDate = day.toLocaleDateString('en-GB', {
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      timeZone: 'UTC',
+    });
     expect(detail).toContain(
       "| Calcium, albumin-corrected | 2.03 mmol/L (computed: Ca + 0.02 × (41.3 − albumin); judged by the guideline's limit) |",
     );
-    expect(detail).toContain(
-      `| Calcium, total | 2.2 mmol/L | ${daysAgo(4).slice(0, 10)} | Observation/ca-1 |`,
-    );
+    expect(detail).toContain(`| Calcium, total | 2.2 mmol/L | ${enDate} |`);
     expect(detail).toContain('| Albumin | 50 g/L |');
-    expect(detail).toContain('Rule R6');
-    expect(detail).toContain('000_0a992cbb61ea7e90.txt');
     expect(detail).toContain(
-      '«Lav verdi: antiresorptiv behandling senker kalsiumnivå, kalsium må normaliseres før oppstart.»',
+      'Source: [Helse Stavanger: Rutine for oppfølging av pasienter med osteoporose eller osteopeni med høy bruddrisiko](https://helse-stavanger.no/',
     );
+    expect(detail).toContain('(rule R6)');
+    // No FHIR ids, no internal file names, no guideline quotations on the card.
+    expect(detail).not.toContain('Observation/');
+    expect(detail).not.toMatch(/\d{3}_[0-9a-f]{16}\.txt/);
+    expect(detail).not.toContain('«');
+    const nbDate = `${String(day.getUTCDate()).padStart(2, '0')}.${String(day.getUTCMonth() + 1).padStart(2, '0')}.${day.getUTCFullYear()}`;
+    expect(render(finding, 'nb').detail).toContain(`| Kalsium, total | 2,2 mmol/L | ${nbDate} |`);
+    expect(render(finding, 'sv').detail).toContain(`| ${daysAgo(4).slice(0, 10)} |`);
   });
 
   test('Norwegian cards use a decimal comma', () => {
@@ -328,5 +341,92 @@ describe('override reasons fit the kind of card (cards-style.md)', () => {
     const info = findings.find((finding) => finding.indicator === 'info');
     if (!info) throw new Error('expected an info finding');
     expect(render(info).overrideReasons?.length).toBeGreaterThan(0);
+  });
+});
+
+describe('cards a clinician reads in ten seconds (cards-style.md)', () => {
+  const recent = daysAgo(30);
+  const screened = [
+    labs.calcium(2.35, recent),
+    labs.albumin(41, recent),
+    labs.creatinine(70, recent),
+    labs.egfr(78, recent),
+    labs.vitaminD(80, recent),
+    labs.tsh(1.5, recent),
+    labs.ft4(15, recent),
+  ];
+  const indicated = (profile: Profile): Finding => {
+    const found = patientView([tScore('spine', -3, recent), ...screened], undefined, profile).find(
+      (finding) => finding.code === 'antiresorptive-indicated',
+    );
+    if (!found) throw new Error('expected R3');
+    return found;
+  };
+  const card = (profile: Profile, language: Language) =>
+    renderCard(indicated(profile), { language, profile, patientId: 'pat-1', newId: ids });
+
+  test.each<[Language, string]>([
+    ['nb', '−3,0'],
+    ['da', '−3,0'],
+    ['sv', '−3,0'],
+    ['en', '−3.0'],
+  ])(
+    'a T-score has a true minus and one decimal in the summary and the table (%s)',
+    (language, shown) => {
+      const { summary, detail } = card('no', language);
+      expect(summary).toContain(shown);
+      expect(detail).toMatch(new RegExp(`\\| ${shown} \\|`));
+      expect(`${summary}${detail}`).not.toMatch(/(^|[\s(])-\d/);
+    },
+  );
+
+  test('the Norwegian reimbursement rule (Helfo, blue prescription) is on Norwegian cards only', () => {
+    expect(card('no', 'nb').detail).toMatch(/Helfo|blå resept/);
+    for (const profile of ['dk', 'se'] as const) {
+      for (const language of LANGUAGES) {
+        expect(card(profile, language).detail).not.toMatch(/Helfo|blå resept|blue prescription/i);
+      }
+    }
+  });
+
+  test('Norwegian pages are linked on Norwegian cards only', () => {
+    const norwegian = /lavenergibrudd\.no|helsenorge\.no|norskrevmatologi\.no|country=42/;
+    expect(JSON.stringify(card('no', 'nb').links)).toMatch(norwegian);
+    expect(JSON.stringify(card('dk', 'da').links ?? [])).not.toMatch(norwegian);
+    expect(JSON.stringify(card('se', 'sv').links ?? [])).not.toMatch(norwegian);
+  });
+
+  test('a link label names the site it opens', () => {
+    for (const language of LANGUAGES) {
+      for (const link of card('no', language).links ?? []) {
+        const host = new URL(link.url).hostname.replace(/^www\./, '');
+        const named =
+          link.label.toLowerCase().includes(host.split('.')[0] ?? host) ||
+          /FRAX/.test(link.label) ||
+          /Norw|Norsk|norsk|Norge/.test(link.label);
+        expect({ label: link.label, named }).toEqual({ label: link.label, named: true });
+      }
+    }
+  });
+
+  test('suggestion labels are plain text, without markdown escapes', () => {
+    const labels: string[] = [];
+    for (const finding of allFindings()) {
+      for (const language of LANGUAGES) {
+        for (const suggestion of render(finding, language).suggestions ?? []) {
+          labels.push(suggestion.label, ...(suggestion.actions ?? []).map((a) => a.description));
+        }
+      }
+    }
+    // Lab names such as "kreatinin (eGFR)" carry the characters markdown escaping would touch.
+    expect(labels.some((label) => label.includes('('))).toBe(true);
+    expect(labels.filter((label) => label.includes('\\'))).toEqual([]);
+  });
+
+  test('the Danish source (PLO-Midtjylland letter) links to the region, named as such', () => {
+    const lines = Object.values(SEEDS).map((seed) => seed.url);
+    expect(lines.join(' ')).not.toContain('capturethefracture.org');
+    expect(SEEDS['003'].via).toMatch(/Region Midtjylland/);
+    expect(new URL(SEEDS['003'].url).hostname).toMatch(/rm\.dk$/);
   });
 });

@@ -150,7 +150,8 @@ describe('CDS Hooks 2.0 § Calling a CDS Service', () => {
       const card = cardWithCode(response, 'contraindication-zoledronic-acid');
       expect(card).toBeDefined();
       expect(card?.indicator).toBe('critical');
-      expect(card?.detail).toContain('MedicationRequest/draft-za');
+      // The order is named as the clinician wrote it (its FHIR id is in the delete action below).
+      expect(card?.detail).toMatch(/\| Bestilling \(utkast\) \| Zoledronsyre \|/);
       expect(card?.detail).toContain('28');
       const actions = (card?.suggestions ?? []).flatMap((suggestion) => suggestion.actions);
       expect(actions).toContainEqual(

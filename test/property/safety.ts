@@ -4,7 +4,7 @@
  * oracle (oracle.ts), never by the service's own functions. Returns the
  * violations as sentences, so a failure reads as a clinical statement.
  */
-import type { Hook } from './arbitraries';
+import { draftLabel, type Hook } from './arbitraries';
 import { cardsWithCode, codeOf, deletions, statesReason, type Card } from './cards';
 import type { DraftSpec, PatientSpec } from './model';
 import {
@@ -126,11 +126,14 @@ function orderViolations(
         out.push(`${codeOf(card)} offers to delete ${target}, which this call is not about`);
     }
   }
-  /** A card with this code that names the draft (evidence row) and, when critical is required, offers its removal. */
+  /**
+   * A card with this code that names the draft as the clinician wrote it (its data-table row;
+   * each generated draft has its own text) and, when critical is required, offers its removal.
+   */
   const flags = (code: string, draft: DraftSpec, critical: boolean): boolean =>
     cardsWithCode(cards, code).some(
       (card) =>
-        card.detail.includes(ref(draft)) &&
+        card.detail.includes(`| ${draftLabel(draft)} |`) &&
         (!critical || (card.indicator === 'critical' && deletions(card).includes(ref(draft)))),
     );
   const require = (code: string, draft: DraftSpec, critical: boolean, why: string) => {

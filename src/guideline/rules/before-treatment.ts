@@ -236,7 +236,7 @@ export function antiresorptiveIndicated(
   snapshot: PatientSnapshot,
   config: GuidelineConfig,
   now: Date,
-  options: { clinicalOsteoporosisOnly?: boolean } = {},
+  options: { clinicalOsteoporosisOnly?: boolean; norwegianReimbursement?: boolean } = {},
 ): Finding | undefined {
   if (!inScope(snapshot, config) || currentOsteoporosisDrug(snapshot)) return undefined;
   const criteria = antiresorptiveCriteria(snapshot, config, now, options);
@@ -257,14 +257,17 @@ export function antiresorptiveIndicated(
   if (calcium?.judgement.level === 'low') reasons.push('check-hypocalcaemia');
   if (hypercalcaemia(snapshot, config)) reasons.push('check-hypercalcaemia');
   if (vitaminDLow(snapshot, config)) reasons.push('check-vitamin-d');
-  reasons.push(
-    snapshot.sex === 'female' &&
-      (snapshot.ageYears ?? 0) >= config.denosumab.bluePrescriptionWomenFromAge
-      ? 'denosumab-blue-prescription'
-      : 'denosumab-helfo',
-  );
+  // 000's reimbursement rule is Norwegian law: Danish and Swedish cards do not carry it.
+  if (options.norwegianReimbursement ?? true) {
+    reasons.push(
+      snapshot.sex === 'female' &&
+        (snapshot.ageYears ?? 0) >= config.denosumab.bluePrescriptionWomenFromAge
+        ? 'denosumab-blue-prescription'
+        : 'denosumab-helfo',
+    );
+    params.bluePrescriptionFromAge = config.denosumab.bluePrescriptionWomenFromAge;
+  }
   reasons.push('dental');
-  params.bluePrescriptionFromAge = config.denosumab.bluePrescriptionWomenFromAge;
   return {
     rule: 'R3',
     code: 'antiresorptive-indicated',
