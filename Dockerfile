@@ -1,5 +1,6 @@
 # Multi-stage build: compile with dev dependencies, run with production ones only.
-FROM node:20-bookworm-slim AS build
+# Node.js 24, the maintained LTS (docs/operations.md "Runtime"); 22 LTS is supported too.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -9,8 +10,9 @@ COPY cards ./cards
 COPY openapi ./openapi
 RUN npm run build
 
-FROM node:20-bookworm-slim
-ENV NODE_ENV=production PORT=3000
+FROM node:24-bookworm-slim
+# Prometheus scrapes GET /metrics on its own port (docs/operations.md "Metrics").
+ENV NODE_ENV=production PORT=3000 METRICS_PORT=9464
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
@@ -19,7 +21,7 @@ COPY --from=build /app/dist ./dist
 RUN mkdir -p /app/data && chown node:node /app/data
 VOLUME /app/data
 USER node
-EXPOSE 3000
+EXPOSE 3000 9464
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 CMD ["node", "dist/src/main.js"]

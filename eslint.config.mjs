@@ -16,6 +16,7 @@ export default tseslint.config(
         process: 'readonly',
         console: 'readonly',
         __dirname: 'readonly',
+        setImmediate: 'readonly',
       },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -713,6 +713,9 @@ async function main(): Promise<void> {
   } else {
     process.stdout.write('\nPASSED\n');
   }
+  // The plain closing line CI reads: one per criterion checked.
+  const failed = checks.filter((check) => !check.ok).length;
+  process.stdout.write(`load: ${checks.length - failed} passed, ${failed} failed\n`);
 }
 
 function printTable(summaries: PhaseSummary[]): void {
@@ -767,5 +770,7 @@ const sleep = (ms: number) => new Promise((resolvePromise) => setTimeout(resolve
 main().catch((error: unknown) => {
   process.stderr.write(`load: ${error instanceof Error ? error.message : String(error)}\n`);
   killChildren();
+  // The run itself failed: no criterion could be checked.
+  process.stdout.write('load: 0 passed, 1 failed\n');
   process.exit(1);
 });

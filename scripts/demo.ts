@@ -206,6 +206,9 @@ async function main(): Promise<void> {
   // One service per site profile the chosen patients need (Danish and Swedish
   // patients are answered by a service with their profile).
   const services = new Map<string, { child: ChildProcess; url: string }>();
+  // Each hook call is checked: answered 200 with the recommendation codes the library expects.
+  let passed = 0;
+  let failed = 0;
   try {
     for (const profile of new Set(library.map((patient) => patient.profile))) {
       process.stdout.write(`Starting the service (profile ${profile})… `);
@@ -237,13 +240,27 @@ async function main(): Promise<void> {
           body: JSON.stringify(hookRequest(patient, call, { prefetch })),
         });
         if (!response.ok) {
-          throw new Error(`${service.id} answered ${response.status}: ${await response.text()}`);
+          failed += 1;
+          process.stdout.write(
+            `\n ${bold(callLabel(call))} → ✗ ${service.id} answered ${response.status}: ${await response.text()}\n`,
+          );
+          continue;
         }
         const { cards } = (await response.json()) as { cards: Card[] };
         const count = cards.length === 1 ? '1 card' : `${cards.length} cards`;
         process.stdout.write(`\n ${bold(callLabel(call))} → ${count}\n`);
         if (cards.length === 0) process.stdout.write(`  ${dim('(nothing to report)')}\n`);
         for (const card of cards) printCard(card);
+        const got = cards.map((card) => card.source.topic.code).sort();
+        const expected = [...call.codes].sort();
+        if (got.join() === expected.join()) {
+          passed += 1;
+        } else {
+          failed += 1;
+          process.stdout.write(
+            `  ✗ expected ${expected.join(', ') || 'no card'}; got ${got.join(', ') || 'no card'}\n`,
+          );
+        }
       }
     }
   } finally {
@@ -252,9 +269,13 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\n${dim(services.size === 1 ? 'Service stopped.' : 'Services stopped.')}\n`,
   );
+  // The plain closing line CI reads: hook calls answered with the codes the library expects.
+  process.stdout.write(`demo: ${passed} passed, ${failed} failed\n`);
+  if (failed > 0) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {
   process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stdout.write('demo: 0 passed, 1 failed\n');
   process.exit(1);
 });

@@ -9,6 +9,13 @@
 # 5xx or "request failed", tried to fetch from outside this machine, or wrote a
 # request's FHIR access token or patient id into its log.
 #
+# Output: schemathesis' own, except that its pytest-style closing banner
+# ("=== 1 warning in 44.15s ===", which CI would read as a runner that ran no test)
+# becomes a plain sentence; then one plain line per run, "fuzz auth-off: N passed,
+# N failed", counting the test cases schemathesis reports (each failed check of the
+# service process or its log adds one failure), and last the totals, "fuzz: N passed,
+# N failed".
+#
 # Env: FUZZ_SEED (default 8), FUZZ_EXAMPLES (per operation, default 100),
 # FUZZ_AUTH_EXAMPLES (default 25), FUZZ_RUNS (default "auth-off auth-on"),
 # FUZZ_VENV (where schemathesis is installed; default ~/.cache/fls-cds-hooks/…,
@@ -32,17 +39,45 @@ RUN_TIMEOUT_SECONDS=900
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/fls-fuzz.XXXXXX")
 PIDS=()
 FAILED=0
+KEPT_SAID=0
 cleanup() {
   for pid in "${PIDS[@]}"; do
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
-  if [[ $FAILED == 0 && ${FUZZ_KEEP:-0} != 1 ]]; then rm -rf "$WORK"; else echo "fuzz: logs kept in $WORK"; fi
+  if [[ $FAILED == 0 && ${FUZZ_KEEP:-0} != 1 ]]; then
+    rm -rf "$WORK"
+  elif [[ $KEPT_SAID == 0 ]]; then
+    echo "fuzz: logs kept in $WORK"
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say() { printf '== fuzz: %s\n' "$*"; }
+
+# schemathesis' banners (a title centred in "=") as plain lines; its closing one
+# ("N failures, N warnings in 12.34s", "No issues found in 12.34s", "Empty test suite")
+# as a sentence that names no runner and no count of tests.
+plain_banners() {
+  sed -u -E \
+    -e 's/^=+ No issues found in ([0-9.]+s) =+$/schemathesis finished after \1: no issues found/' \
+    -e 's/^=+ Empty test suite =+$/schemathesis finished: it generated no test case/' \
+    -e 's/^=+ (.+) in ([0-9.]+s) =+$/schemathesis finished after \2, reporting: \1/' \
+    -e 's/^=+ (.+) =+$/-- \1 --/'
+}
+
+# case_counts LOG: "PASSED FAILED" from schemathesis' "Test cases:" block
+# ("2098 generated, 2098 passed", "120 generated, 3 found 4 unique failures, 2 skipped").
+case_counts() {
+  local line generated passed failed skipped
+  line=$(grep -A1 '^Test cases:' "$1" | tail -n 1 || true)
+  generated=$(grep -oE '[0-9]+ generated' <<<"$line" | grep -oE '[0-9]+' || echo 0)
+  skipped=$(grep -oE '[0-9]+ skipped' <<<"$line" | grep -oE '[0-9]+' || echo 0)
+  failed=$(grep -oE '[0-9]+ found [0-9]+ unique failures?' <<<"$line" | grep -oE '^[0-9]+' || echo 0)
+  passed=$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || echo $((generated - failed - skipped)))
+  echo "$passed $failed"
+}
 
 # --- schemathesis, pinned, in a venv outside the work tree
 INSTALLED="schemathesis==$SCHEMATHESIS_VERSION cryptography==$CRYPTOGRAPHY_VERSION"
@@ -102,7 +137,8 @@ fuzz() {
   say "$name: service"
   start_service "$name" "$@" || return 1
   say "$name: schemathesis --seed $SEED --max-examples $examples against $SERVICE_BASE"
-  local started=$SECONDS
+  local started=$SECONDS st_log=$WORK/$name.schemathesis.log
+  set +e
   (
     cd "$WORK"
     env SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$ROOT/scripts/fuzz" PYTHONDONTWRITEBYTECODE=1 \
@@ -112,41 +148,63 @@ fuzz() {
       --url "$SERVICE_BASE" --seed "$SEED" --max-examples "$examples" --workers 1 \
       --checks "$CHECKS" --generation-database none --no-color \
       --report junit --report-junit-path "$WORK/$name.junit.xml"
-  ) || status=$?
+  ) 2>&1 | tee "$st_log" | plain_banners
+  status=${PIPESTATUS[0]}
+  set -e
   say "$name: schemathesis exit $status after $((SECONDS - started)) s"
+  local cases_passed cases_failed
+  read -r cases_passed cases_failed < <(case_counts "$st_log")
+  # A failing exit with no failed case counted (a crash, the timeout) is one failure;
+  # so is a run that tested nothing.
+  if [[ $status != 0 && $cases_failed == 0 ]]; then cases_failed=1; fi
+  if [[ $cases_passed == 0 && $cases_failed == 0 ]]; then
+    echo "fuzz: FAIL ($name): schemathesis generated no test case" >&2
+    status=1
+    cases_failed=1
+  fi
+  local checks_failed=0
 
   # What schemathesis cannot see: the process, its log, its outbound fetches.
   if ! kill -0 "$SERVICE_PID" 2>/dev/null; then
     echo "fuzz: FAIL ($name): the service is no longer running" >&2
     tail -20 "$log" >&2
     status=1
+    checks_failed=$((checks_failed + 1))
   fi
   # A 5xx logs "request failed" at level error (50); any error or fatal line fails the run.
   if grep -E '"status":5[0-9]{2}|"msg":"request failed"|"level":(50|60)' "$log" >"$WORK/$name.5xx"; then
     echo "fuzz: FAIL ($name): the service answered 5xx or logged an error:" >&2
     head -5 "$WORK/$name.5xx" >&2
     status=1
+    checks_failed=$((checks_failed + 1))
   fi
   if [[ -s $WORK/$name.refused ]]; then
     echo "fuzz: FAIL ($name): the service tried to fetch from outside this machine (refused):" >&2
     sort -u "$WORK/$name.refused" | head -5 >&2
     status=1
+    checks_failed=$((checks_failed + 1))
   fi
   if [[ -s $WORK/$name.secrets ]] && grep -F -w -f "$WORK/$name.secrets" "$log" >/dev/null; then
     echo "fuzz: FAIL ($name): a request's access token or patient id is in the service log" >&2
     status=1
+    checks_failed=$((checks_failed + 1))
   fi
   local requests
   requests=$(grep -c '"msg":"request' "$log" || true)
   say "$name: the service answered $requests requests and $(kill -0 "$SERVICE_PID" 2>/dev/null && echo 'is still running' || echo 'is gone')"
   kill "$SERVICE_PID" 2>/dev/null || true
   wait "$SERVICE_PID" 2>/dev/null || true
+  RUN_PASSED=$cases_passed
+  RUN_FAILED=$((cases_failed + checks_failed))
+  echo "fuzz $name: $RUN_PASSED passed, $RUN_FAILED failed"
   return "$status"
 }
 
 passed=0
 failed=0
 for run in ${FUZZ_RUNS:-auth-off auth-on}; do
+  RUN_PASSED=0
+  RUN_FAILED=0
   case $run in
     auth-off) fuzz auth-off "$EXAMPLES" CDS_AUTH=off && ok=1 || ok=0 ;;
     auth-on)
@@ -156,9 +214,16 @@ for run in ${FUZZ_RUNS:-auth-off auth-on}; do
       ;;
     *) echo "fuzz: unknown run '$run' in FUZZ_RUNS (auth-off, auth-on)" >&2; ok=0 ;;
   esac
-  if [[ $ok == 1 ]]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+  # A run that failed before its counts (the service did not start) is one failure.
+  if [[ $ok == 0 && $RUN_FAILED == 0 ]]; then RUN_FAILED=1; fi
+  passed=$((passed + RUN_PASSED))
+  failed=$((failed + RUN_FAILED))
 done
 [[ $failed == 0 ]] || FAILED=1
-# The plain closing line CI reads (one per schemathesis run).
+if [[ $FAILED == 1 || ${FUZZ_KEEP:-0} == 1 ]]; then
+  echo "fuzz: logs kept in $WORK"
+  KEPT_SAID=1
+fi
+# The plain closing line CI reads: test cases of every run (after one line per run).
 echo "fuzz: $passed passed, $failed failed"
 exit "$FAILED"

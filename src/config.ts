@@ -16,6 +16,13 @@ const envSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
+    /**
+     * Prometheus metrics (GET /metrics) on a port of their own, on HOST; `off` (default
+     * outside the container image, which sets 9464): not served.
+     */
+    METRICS_PORT: z
+      .union([z.literal('off'), z.coerce.number().int().min(0).max(65535)])
+      .default('off'),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
@@ -106,6 +113,13 @@ const envSchema = z
   })
   .extend(storeEnvSchema.shape)
   .superRefine((e, ctx) => {
+    if (e.METRICS_PORT !== 'off' && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['METRICS_PORT'],
+        message: `must differ from PORT (${e.PORT}), or be off`,
+      });
+    }
     // Each pair would let one limit silently cut short the work the other allows.
     const order = (
       smaller: keyof typeof e,
@@ -155,6 +169,8 @@ export type AuthConfig =
 export interface AppConfig {
   port: number;
   host: string;
+  /** undefined: METRICS_PORT=off. */
+  metricsPort: number | undefined;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   bodyLimitBytes: number;
   fhir: {
@@ -189,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     port: e.PORT,
     host: e.HOST,
+    metricsPort: e.METRICS_PORT === 'off' ? undefined : e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     fhir: {

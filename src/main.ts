@@ -1,9 +1,13 @@
-/** Start-up: config → store (migrated) → app → listen; graceful shutdown on SIGTERM / SIGINT. */
-import { createServer, type ServerResponse } from 'node:http';
+/**
+ * Start-up: config → store (migrated) → app → listen (and the metrics port);
+ * graceful shutdown on SIGTERM / SIGINT that never waits on a log write.
+ */
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { createApp } from './http/app';
 import { JwtVerifier } from './http/auth/verify';
-import { createLogger, type Logger } from './http/logger';
+import { createLogger, logOutput, type Logger } from './http/logger';
+import { createMetrics, instrumentStore, metricsListener } from './http/metrics';
 import { describeStore, openStore } from './store/open';
 import { StoreError, type QualityStore } from './store/types';
 
@@ -11,18 +15,33 @@ import { StoreError, type QualityStore } from './store/types';
 const JTI_PURGE_INTERVAL_MS = 5 * 60_000;
 /** How often Node checks the header and request timeouts (its default, 30 s, would blur them). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+/** At exit, buffered log lines get this long to reach a slow reader; then they are dropped. */
+const LOG_FLUSH_AT_EXIT_MS = 200;
+
+/** stderr may be a closed pipe or a full disk: a lost message must not stop the process. */
+function writeStderr(text: string): void {
+  try {
+    process.stderr.write(text);
+  } catch {
+    // Nowhere left to say it.
+  }
+}
 
 async function main(): Promise<void> {
+  // Without a listener, EPIPE on stderr would be an uncaught exception (stdout: logOutput's).
+  process.stderr.on('error', () => undefined);
   let config: AppConfig;
   try {
     config = loadConfig();
   } catch (error) {
     const message =
       error instanceof ConfigError ? error.message : 'unexpected error while reading configuration';
-    process.stderr.write(`fls-cds-hooks: invalid configuration: ${message}\n`);
+    writeStderr(`fls-cds-hooks: invalid configuration: ${message}\n`);
     process.exit(1);
   }
-  const logger = createLogger(config.logLevel);
+  const output = logOutput();
+  const logger = createLogger(config.logLevel, output);
+  const metrics = createMetrics({ logLinesDropped: output.dropped });
   warnIfUnauthenticated(config, logger);
 
   const where = describeStore(config.store);
@@ -31,7 +50,7 @@ async function main(): Promise<void> {
     const opened = await openStore(config.store, (error) =>
       logger.warn({ ...where, error: error.name }, 'idle database connection failed'),
     );
-    store = opened.store;
+    store = instrumentStore(opened.store, metrics);
     logger.info({ ...where, migrated: opened.migrated }, 'store open');
   } catch (error) {
     const detail =
@@ -55,6 +74,7 @@ async function main(): Promise<void> {
     tenantProfiles: config.tenantProfiles,
     logger,
     store,
+    metrics,
     ...(config.auth.mode === 'on'
       ? {
           auth: {
@@ -108,6 +128,38 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
+  // Prometheus scrapes its own port: a client JWT cannot be had by a scraper (docs/operations.md).
+  let metricsServer: Server | undefined;
+  if (config.metricsPort !== undefined) {
+    metricsServer = createServer(
+      {
+        headersTimeout: config.http.headersTimeoutMs,
+        requestTimeout: config.http.requestTimeoutMs,
+      },
+      metricsListener(metrics),
+    );
+    metricsServer.listen(config.metricsPort, config.host, () => {
+      const address = metricsServer?.address();
+      const port = typeof address === 'object' && address ? address.port : config.metricsPort;
+      logger.info({ metricsPort: port }, `metrics at http://${config.host}:${port}/metrics`);
+    });
+    metricsServer.on('error', (error: NodeJS.ErrnoException) => {
+      logger.fatal(
+        { code: error.code, metricsPort: config.metricsPort },
+        'cannot listen (metrics)',
+      );
+      process.exit(1);
+    });
+  }
+
+  /** Exit with `code` once buffered log lines are out, or after a short bound: never waits on the reader. */
+  const exit = (code: number): void => {
+    output.flush(LOG_FLUSH_AT_EXIT_MS).then(
+      () => process.exit(code),
+      () => process.exit(code),
+    );
+  };
+
   const purge = setInterval(() => {
     store.purgeExpiredJtis(new Date()).then(
       (purged) => logger.debug({ purged }, 'expired JWT ids purged'),
@@ -129,15 +181,16 @@ async function main(): Promise<void> {
       'shutting down: finishing requests in flight',
     );
     clearInterval(purge);
+    // The metrics port keeps answering while requests drain; process.exit closes it.
     server.close(() => {
       store.close().then(
         () => {
           logger.info({ signal }, 'stopped');
-          process.exit(0);
+          exit(0);
         },
         () => {
           logger.error({ signal }, 'stopped, but the store did not close cleanly');
-          process.exit(1);
+          exit(1);
         },
       );
     });
@@ -161,12 +214,12 @@ function warnIfUnauthenticated(config: AppConfig, logger: Logger): void {
   const message =
     'AUTHENTICATION IS OFF: any caller can use this service. For local development only; configure CDS_TRUSTED_CLIENTS (docs/security.md) before connecting an EHR.';
   logger.warn({ security: 'auth-off', why: config.auth.why }, message);
-  process.stderr.write(`\n*** fls-cds-hooks: ${message} ***\n\n`);
+  writeStderr(`\n*** fls-cds-hooks: ${message} ***\n\n`);
 }
 
 main().catch((error: unknown) => {
   // Name only: a stack trace or message could carry configuration values.
   const name = error instanceof Error ? error.name : typeof error;
-  process.stderr.write(`fls-cds-hooks: start-up failed (${name})\n`);
+  writeStderr(`fls-cds-hooks: start-up failed (${name})\n`);
   process.exit(1);
 });

@@ -7,7 +7,13 @@
  * - data that cannot be had → DataUnavailableError (HTTP 412), never an empty answer.
  */
 import type { Bundle, FhirResource, OperationOutcome } from 'fhir/r4';
-import { createFhirClient, FhirRequestError, nextLink, type FhirClient } from '../fhir/client';
+import {
+  createFhirClient,
+  FhirRequestError,
+  nextLink,
+  type FhirClient,
+  type FhirFailure,
+} from '../fhir/client';
 import type { CdsRequest, HookContext } from './request';
 
 export class DataUnavailableError extends Error {
@@ -37,7 +43,19 @@ export interface FhirAccessOptions {
   /** `_count` added to the service's own searches (unless the template sets one); undefined: none. */
   searchCount?: number;
   fetch?: typeof fetch;
+  /** Told about each key the service fetched itself (metrics; the HTTP layer passes it in). */
+  observeFetch?: FhirFetchObserver;
 }
+
+/**
+ * One key fetched from fhirServer: how long it took (all its pages, in seconds) and,
+ * when it failed, why (`unexpected`: not a FHIR access failure).
+ */
+export type FhirFetchObserver = (
+  key: string,
+  seconds: number,
+  failure: FhirFailure | 'unexpected' | undefined,
+) => void;
 
 export interface ResolvedPrefetch {
   /** Prefetch key → the resources it holds (Bundle entries unpacked). */
@@ -120,7 +138,16 @@ export async function resolvePrefetch(
   const resources: Record<string, FhirResource[]> = unpackGiven(plans);
   const results = await Promise.allSettled(
     pending.map(async ([key, plan]) => {
-      resources[key] = await runPlan(client, withSearchCount(plan, access.searchCount));
+      const fetchStarted = performance.now();
+      const observe = (failure: FhirFailure | 'unexpected' | undefined): void =>
+        access.observeFetch?.(key, (performance.now() - fetchStarted) / 1000, failure);
+      try {
+        resources[key] = await runPlan(client, withSearchCount(plan, access.searchCount));
+      } catch (error) {
+        observe(error instanceof FhirRequestError ? error.failure : 'unexpected');
+        throw error;
+      }
+      observe(undefined);
     }),
   );
   const failures = results.flatMap((result, index) =>

@@ -18,6 +18,7 @@ import { HttpError, mapError } from './errors';
 import type { components } from './generated/openapi';
 import { negotiateLanguage } from './language';
 import type { Logger } from './logger';
+import { createMetrics, type AppMetrics } from './metrics';
 
 export interface AuthSettings {
   /** A JwtVerifier (src/http/auth/verify.ts) with its trusted clients and replay cache. */
@@ -42,10 +43,43 @@ export interface AppOptions {
   tenantProfiles?: Readonly<Record<string, Profile>>;
   /** Shared with main.ts: healthz answers 200 only while "ready". */
   lifecycle?: { state: 'starting' | 'ready' | 'stopping' };
+  /**
+   * Where requests, fetches, cards and refusals are counted (main.ts serves it on the
+   * metrics port). undefined: a registry of the app's own, without process metrics.
+   */
+  metrics?: AppMetrics;
 }
 
+/** Every route served; logs and metrics name these patterns, never a path as sent. */
+const ROUTE = {
+  healthz: '/healthz',
+  openapi: '/openapi.json',
+  discovery: '/cds-services',
+  service: '/cds-services/:id',
+  feedback: '/cds-services/:id/feedback',
+  qualityIndicators: '/quality-indicators',
+} as const;
+
 /** Answer without a client JWT: probes and the API description. */
-const OPEN_PATHS = new Set(['/healthz', '/openapi.json']);
+const OPEN_PATHS = new Set<string>([ROUTE.healthz, ROUTE.openapi]);
+
+/**
+ * The route a path falls on, as Express matches it (case-insensitive, one trailing
+ * slash allowed), for requests refused before routing (401) and their log line.
+ */
+export function routePattern(path: string): string | undefined {
+  const segments = path.replace(/(.)\/$/, '$1').split('/');
+  return Object.values(ROUTE).find((route) => {
+    const parts = route.split('/');
+    return (
+      parts.length === segments.length &&
+      parts.every((part, index) => {
+        const segment = segments[index] ?? '';
+        return part.startsWith(':') ? segment !== '' : part.toLowerCase() === segment.toLowerCase();
+      })
+    );
+  });
+}
 
 interface RequestLog {
   id: string;
@@ -84,6 +118,11 @@ const DISCOVERY: components['schemas']['CdsServiceList'] = {
 
 export function createApp(options: AppOptions): express.Express {
   const { logger } = options;
+  const metrics = options.metrics ?? createMetrics({ processDefaults: false });
+  const deps: ServiceDependencies = {
+    ...options.deps,
+    fhir: { ...options.deps.fhir, observeFetch: metrics.fhirFetch },
+  };
   const feedback = new FeedbackService(options.store, options.deps.now);
   const lifecycle = options.lifecycle ?? { state: 'ready' as const };
   const app = express();
@@ -96,10 +135,20 @@ export function createApp(options: AppOptions): express.Express {
     res.setHeader('X-Request-Id', log.id);
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - log.start) / 1e6;
+      const route = routeOf(req);
+      metrics.request(
+        {
+          method: req.method,
+          route,
+          service: log.serviceId ?? 'none',
+          status: res.statusCode,
+        },
+        durationMs / 1000,
+      );
       const entry = {
         reqId: log.id,
         method: req.method,
-        route: req.route?.path ?? 'unmatched',
+        route,
         client: log.client,
         authFailure: log.authFailure,
         service: log.serviceId,
@@ -156,7 +205,10 @@ export function createApp(options: AppOptions): express.Express {
         if (!log) return;
         log.client = verdict.issuer;
         if (verdict.ok && verdict.tenant) res.locals.tenant = verdict.tenant;
-        if (!verdict.ok) log.authFailure = verdict.reason;
+        if (!verdict.ok) {
+          log.authFailure = verdict.reason;
+          metrics.authFailure(verdict.reason);
+        }
       },
     );
     app.use((req, res, next) => {
@@ -169,7 +221,7 @@ export function createApp(options: AppOptions): express.Express {
   }
 
   app
-    .route('/healthz')
+    .route(ROUTE.healthz)
     .get((_req, res) => {
       res
         .status(lifecycle.state === 'ready' ? 200 : 503)
@@ -178,21 +230,21 @@ export function createApp(options: AppOptions): express.Express {
     .all(methodNotAllowed('GET'));
 
   app
-    .route('/openapi.json')
+    .route(ROUTE.openapi)
     .get((_req, res) => {
       res.json(openapiDocument);
     })
     .all(methodNotAllowed('GET'));
 
   app
-    .route('/cds-services')
+    .route(ROUTE.discovery)
     .get((_req, res) => {
       res.json(DISCOVERY);
     })
     .all(methodNotAllowed('GET'));
 
   app
-    .route('/cds-services/:id')
+    .route(ROUTE.service)
     .post(knownService, requireJson, json, async (req, res) => {
       const { service, log } = serviceOf(req, res);
       // A deployment for several sites maps the verified tenant to its profile.
@@ -203,14 +255,23 @@ export function createApp(options: AppOptions): express.Express {
         req.get('accept-language'),
         tenantProfile ? PROFILE_SETTINGS[tenantProfile].language : options.defaultLanguage,
       );
-      const deps = tenantProfile ? { ...options.deps, profile: tenantProfile } : options.deps;
-      const result = await callService(service, req.body, language, deps);
+      const result = await callService(
+        service,
+        req.body,
+        language,
+        tenantProfile ? { ...deps, profile: tenantProfile } : deps,
+      );
       log.codes = result.codes;
+      metrics.cardsIssued(
+        service.id,
+        result.cards.map((card) => ({ code: card.source.topic.code, indicator: card.indicator })),
+      );
       log.fetched = result.fetchedKeys;
       // Cards are answered even when they cannot be remembered; the loss is logged and counted.
       const recording = await feedback.recordIssued(service, result.cards);
       if (recording.recorded === false) {
         log.issuedCardsLost = recording.lostCards;
+        metrics.issuedCardsLost(recording.lostCards);
         logger.error(
           {
             reqId: log.id,
@@ -230,7 +291,7 @@ export function createApp(options: AppOptions): express.Express {
     .all(knownService, methodNotAllowed('POST'));
 
   app
-    .route('/cds-services/:id/feedback')
+    .route(ROUTE.feedback)
     .post(knownService, requireJson, json, async (req, res) => {
       const { service, log } = serviceOf(req, res);
       const result = await feedback.submit(service.id, req.body);
@@ -244,7 +305,7 @@ export function createApp(options: AppOptions): express.Express {
     .all(knownService, methodNotAllowed('POST'));
 
   app
-    .route('/quality-indicators')
+    .route(ROUTE.qualityIndicators)
     .get(async (req, res) => {
       const report: components['schemas']['QualityIndicatorReport'] =
         await feedback.qualityIndicators({ from: req.query.from, to: req.query.to });
@@ -270,6 +331,12 @@ export function createApp(options: AppOptions): express.Express {
   });
 
   return app;
+}
+
+/** The route pattern for logs and metrics: Express's when routed, else the one the path falls on. */
+function routeOf(req: Request): string {
+  const routed: unknown = req.route?.path;
+  return typeof routed === 'string' ? routed : (routePattern(req.path) ?? 'unmatched');
 }
 
 /** The service a /cds-services/{id} route serves, noted in the request's log line. */

@@ -4,12 +4,15 @@
  * ports, the probes hit /healthz, the ConfigMap and Secret set only variables the
  * service knows and pass its own config validation, the Secret holds placeholders
  * only, and the termination grace covers the preStop sleep plus the service's
- * shutdown grace.
+ * shutdown grace, and Prometheus' scrape annotations name the metrics port and the
+ * path the service serves there.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
+import request from 'supertest';
 import { loadConfig } from '../../src/config';
+import { createMetrics, metricsListener } from '../../src/http/metrics';
 
 const ROOT = join(__dirname, '..', '..');
 const DEPLOY = join(ROOT, 'deploy');
@@ -81,7 +84,10 @@ interface Deployment extends Manifest {
   spec: {
     replicas: number;
     selector: { matchLabels: Record<string, string> };
-    template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+    template: {
+      metadata: { labels: Record<string, string>; annotations?: Record<string, unknown> };
+      spec: PodSpec;
+    };
   };
 }
 interface Kustomization {
@@ -193,9 +199,10 @@ describe('deploy/ manifests', () => {
     });
   });
 
-  test('the container port is PORT, the Service targets it, and every probe GETs /healthz on it', () => {
+  test('the container ports are PORT and METRICS_PORT, the Service targets PORT only, and every probe GETs /healthz on it', () => {
     const port = Number(podEnv.PORT);
-    expect(container.ports.map((entry) => entry.containerPort)).toEqual([port]);
+    const metricsPort = Number(podEnv.METRICS_PORT);
+    expect(container.ports.map((entry) => entry.containerPort)).toEqual([port, metricsPort]);
     expect(service.spec.type ?? 'ClusterIP').toBe('ClusterIP');
     expect(service.spec.ports).toHaveLength(1);
     expect(containerPort(service.spec.ports[0]?.targetPort)).toBe(port);
@@ -207,6 +214,28 @@ describe('deploy/ manifests', () => {
       expect(probe?.httpGet?.path).toBe('/healthz');
       expect(containerPort(probe?.httpGet?.port)).toBe(port);
     }
+  });
+
+  test('Prometheus scrapes GET /metrics on METRICS_PORT, which is not behind the Service', async () => {
+    const annotations = deployment.spec.template.metadata.annotations ?? {};
+    expect(annotations['prometheus.io/scrape']).toBe('true');
+    const env = Object.fromEntries(
+      Object.entries(podEnv).map(([name, value]) => [name, String(value)]),
+    );
+    const metricsPort = loadConfig(env).metricsPort;
+    expect(metricsPort).toBeDefined();
+    expect(Number(annotations['prometheus.io/port'])).toBe(metricsPort);
+    expect(containerPort('metrics')).toBe(metricsPort);
+    expect(service.spec.ports.map((entry) => containerPort(entry.targetPort))).not.toContain(
+      metricsPort,
+    );
+    // The path scraped is the one the metrics port serves.
+    const path = String(annotations['prometheus.io/path']);
+    const scraped = await request(metricsListener(createMetrics({ processDefaults: false }))).get(
+      path,
+    );
+    expect([path, scraped.status]).toEqual([path, 200]);
+    expect(scraped.text).toContain('fls_http_request_duration_seconds');
   });
 
   test('selectors of the Deployment, Service, PDB and spread rules match the pod labels', () => {

@@ -2,6 +2,7 @@
 import { Writable } from 'node:stream';
 import { createApp, type AuthSettings } from '../../src/http/app';
 import { createLogger } from '../../src/http/logger';
+import type { AppMetrics } from '../../src/http/metrics';
 import { DEFAULT_GUIDELINE_CONFIG } from '../../src/guideline/config';
 import { PROFILE_SETTINGS, type Profile } from '../../src/guideline/profiles';
 import type { QualityStore } from '../../src/store/types';
@@ -31,6 +32,7 @@ export function testApp(
     now?: () => Date;
     profile?: Profile;
     tenantProfiles?: Record<string, Profile>;
+    metrics?: AppMetrics;
   } = {},
 ): TestApp {
   const logs: string[] = [];
@@ -59,6 +61,7 @@ export function testApp(
     store,
     ...(options.auth ? { auth: options.auth } : {}),
     ...(options.tenantProfiles ? { tenantProfiles: options.tenantProfiles } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   return { app, logs, store };
 }

@@ -28,6 +28,18 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ CDS_TENANT_PROFILES: 'not json' })).toThrow(/CDS_TENANT_PROFILES/);
   });
 
+  test('METRICS_PORT: off unless set (the container image sets 9464); never the service port', () => {
+    expect(loadConfig({}).metricsPort).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: 'off' }).metricsPort).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+    expect(loadConfig({ METRICS_PORT: '0', PORT: '0' }).metricsPort).toBe(0);
+    expect(() => loadConfig({ METRICS_PORT: '3000' })).toThrow(
+      /METRICS_PORT: must differ from PORT/,
+    );
+    expect(() => loadConfig({ METRICS_PORT: 'on' })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT/);
+  });
+
   test('DEFAULT_LANGUAGE overrides the profile language', () => {
     expect(loadConfig({ CDS_PROFILE: 'se', DEFAULT_LANGUAGE: 'en' }).defaultLanguage).toBe('en');
   });
