@@ -40,7 +40,13 @@ const feedbackItem = z
     overrideReason: z
       .object({ reason: coding.optional(), userComment: z.string().optional() })
       .optional(),
-    outcomeTimestamp: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' }),
+    outcomeTimestamp: z.iso
+      .datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
+      // The store keeps years 0001-9999 (UTC); an offset may move a date past either end.
+      .refine((value) => {
+        const year = new Date(value).getUTCFullYear();
+        return year >= 1 && year <= 9999;
+      }, 'must be from year 0001 to 9999 in UTC'),
   })
   .superRefine((item, ctx) => {
     if (item.outcome === 'accepted' && !item.acceptedSuggestions) {

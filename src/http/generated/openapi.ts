@@ -581,7 +581,7 @@ export interface components {
       overrideReason?: never;
       /**
        * Format: date-time
-       * @description When the user acted: RFC 3339 with `Z` or an offset (e.g. 1985-04-12T23:20:50.52Z), from year 0001 in UTC.
+       * @description When the user acted: RFC 3339 with seconds and `Z` or an offset (e.g. 1985-04-12T23:20:50.52Z); in UTC from year 0001 to 9999.
        */
       outcomeTimestamp: string;
     };
@@ -601,7 +601,7 @@ export interface components {
       overrideReason?: components['schemas']['OverrideReason'];
       /**
        * Format: date-time
-       * @description When the user acted: RFC 3339 with `Z` or an offset (e.g. 1985-04-12T23:20:50.52Z), from year 0001 in UTC.
+       * @description When the user acted: RFC 3339 with seconds and `Z` or an offset (e.g. 1985-04-12T23:20:50.52Z); in UTC from year 0001 to 9999.
        */
       outcomeTimestamp: string;
     };
