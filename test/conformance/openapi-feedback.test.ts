@@ -6,7 +6,6 @@
  * every body: the document's own examples, one body per validator rule, and
  * generated bodies that combine valid and invalid parts.
  */
-import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import {
   MAX_ACCEPTED_SUGGESTIONS,
