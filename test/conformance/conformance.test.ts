@@ -10,12 +10,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { z } from 'zod';
-import { PREFETCH_TEMPLATES } from '../../src/cds/services';
+import { PREFETCH_TEMPLATES, SERVICES } from '../../src/cds/services';
 import type { SqlStore } from '../../src/store/sql-store';
 import { testApp } from '../helpers/app';
 import { patient } from '../helpers/fhir';
 import { startFhirServer, type FakeFhirServer } from '../helpers/fhir-server';
-import { schemaCheck } from '../helpers/openapi';
+import { openapiDocument, schemaCheck } from '../helpers/openapi';
 import { openTestStore, STORE_START_TIMEOUT_MS } from '../helpers/stores';
 import { expectOutcome } from '../http/support';
 import { hookCalls, hookRequest, loadLibrary, localPrefetch } from '../fixtures/load';
@@ -366,6 +366,13 @@ describe('discovery and cards (CDS Hooks 2.0 "Discovery", "CDS Service Response"
         }
       }
     }
+  });
+
+  test('the OpenAPI document names exactly the prefetch keys the services declare', () => {
+    const declared = new Set(SERVICES.flatMap((service) => Object.keys(service.prefetch)));
+    expect(Object.keys(openapiDocument.components.schemas.Prefetch.properties).sort()).toEqual(
+      [...declared].sort(),
+    );
   });
 
   const profiles = {
