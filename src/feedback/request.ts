@@ -19,12 +19,18 @@ export const MAX_ACCEPTED_SUGGESTIONS = 20;
 
 /** The override reason the user picked: its code is what the quality indicators count. */
 const coding = z.object({
-  system: z.string().min(1).max(255).optional(),
-  // A FHIR code: no leading, trailing or double spaces; short, so free text does not fit.
+  // A FHIR uri: no spaces; no control characters (PostgreSQL text cannot hold NUL; found by fuzzing).
+  system: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[^\s\u0000-\u001F\u007F]+$/, 'must be a URI without spaces or control characters')
+    .optional(),
+  // A FHIR code: no leading, trailing or double spaces, no control characters; short, so free text does not fit.
   code: z
     .string()
     .max(64)
-    .regex(/^\S+( \S+)*$/, 'must be a FHIR code'),
+    .regex(/^[^\s\u0000-\u001F\u007F]+( [^\s\u0000-\u001F\u007F]+)*$/, 'must be a FHIR code'),
   display: z.string().optional(),
 });
 

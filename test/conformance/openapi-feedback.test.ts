@@ -161,6 +161,21 @@ describe('the OpenAPI document and the feedback validator agree', () => {
       one(overridden({ overrideReason: { reason: { system: 's'.repeat(256), code: 'x' } } })),
     ],
     [
+      'a NUL character in a reason code (the store cannot hold it)',
+      false,
+      one(overridden({ overrideReason: { reason: { code: 'a\u0000b' } } })),
+    ],
+    [
+      'a control character in a reason system',
+      false,
+      one(overridden({ overrideReason: { reason: { system: 'urn:x\u0000', code: 'x' } } })),
+    ],
+    [
+      'a space in a reason system',
+      false,
+      one(overridden({ overrideReason: { reason: { system: 'urn:a b', code: 'x' } } })),
+    ],
+    [
       'a comment that is not a string',
       false,
       one(overridden({ overrideReason: { reason: { code: 'x' }, userComment: 5 } })),
@@ -205,10 +220,13 @@ describe('the OpenAPI document and the feedback validator agree', () => {
     );
     const coding = fc.record(
       {
-        system: mostly(['https://x.example.org/cs'], ['', 's'.repeat(256)]),
+        system: mostly(
+          ['https://x.example.org/cs'],
+          ['', 's'.repeat(256), 'urn:a b', 'urn:\u0000'],
+        ),
         code: mostly(
           ['already-handled', 'd7ecf885', 'two words'],
-          ['free  text', ' x', 'c'.repeat(65), ''],
+          ['free  text', ' x', 'c'.repeat(65), '', 'nul\u0000', 'tab\tcode'],
         ),
         display: fc.constantFrom('Already handled', ''),
       },

@@ -164,6 +164,19 @@ describe('POST /cds-services/{id}/feedback', () => {
         ],
       },
     ],
+    [
+      // Found by fuzzing: PostgreSQL text cannot hold NUL, so storing it answered 503.
+      'a NUL character in an override reason system',
+      'feedback[0].overrideReason.reason.system',
+      {
+        feedback: [
+          {
+            ...overridden(randomUUID()),
+            overrideReason: { reason: { system: 'urn:x\u0000y', code: 'already-handled' } },
+          },
+        ],
+      },
+    ],
     ['a body that is an array', 'JSON object', [overridden(randomUUID())]],
   ];
 

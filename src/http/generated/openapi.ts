@@ -411,7 +411,7 @@ export interface components {
     /** @description Why the user overrode a card (CDS Hooks 2.0, "Feedback" → "OverrideReason"). It must carry a `reason`, a non-blank `userComment`, or both (HL7 CDS Hooks IG invariant cds-fb-3: "An overrideReason must contain a reason, a userComment, or both"); `{}` is refused with 400. */
     OverrideReason:
       | {
-          /** @description The reason the user picked, one of the card's `overrideReasons`: `code` is required (a short FHIR code; it is what the quality indicators count), `system` is stored with it, `display` is not stored. */
+          /** @description The reason the user picked, one of the card's `overrideReasons`: `code` is required (a short FHIR code: no leading, trailing or double spaces, no control characters; it is what the quality indicators count), `system` (a URI without spaces or control characters) is stored with it, `display` is not stored. */
           reason?: {
             system?: string;
             code: string;
