@@ -24,12 +24,14 @@ const coding = z.object({
     .string()
     .min(1)
     .max(255)
+    // eslint-disable-next-line no-control-regex -- refusing control characters is the point
     .regex(/^[^\s\u0000-\u001F\u007F]+$/, 'must be a URI without spaces or control characters')
     .optional(),
   // A FHIR code: no leading, trailing or double spaces, no control characters; short, so free text does not fit.
   code: z
     .string()
     .max(64)
+    // eslint-disable-next-line no-control-regex -- refusing control characters is the point
     .regex(/^[^\s\u0000-\u001F\u007F]+( [^\s\u0000-\u001F\u007F]+)*$/, 'must be a FHIR code'),
   display: z.string().optional(),
 });
