@@ -13,6 +13,13 @@ header gets a fresh client JWT for the URL it is sent to, naming each tenant in
 turn; every tenth has a broken signature and must get a bare 401, as must a
 generated Authorization header, which is kept.
 
+Feedback reaches the service's logic, not only its validation: in a feedback
+body, every `card` (and accepted suggestion `id`) that is a well-formed uuid is
+replaced with a card this service really issued (and that card's suggestion
+uuids). The cards come from one call per service with a golden request pair
+(test/golden/pairs), made when the first feedback case for that service is sent.
+Malformed values are kept, so negative cases stay negative.
+
 Check `no_secret_in_error`: an error response never contains the request's FHIR
 access token or patient id. Every such value of 8 characters or more is also
 written to FUZZ_SECRETS_FILE, which the harness looks for in the service log.
@@ -21,8 +28,10 @@ written to FUZZ_SECRETS_FILE, which the harness looks for in the service log.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +44,15 @@ SECRETS_FILE = os.environ.get("FUZZ_SECRETS_FILE")
 FETCHABLE = re.compile(r"^[\x00-\x20]*https?:", re.IGNORECASE)
 # Values that would appear verbatim in a JSON log line; shorter ones match by chance.
 SEARCHABLE_SECRET = re.compile(r"^[A-Za-z0-9._~+/=-]{8,}$")
+
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# A golden request per service whose answer has cards with suggestions.
+CARD_REQUESTS = {
+    "fls-patient-view": "r01-screening-labs-missing.patient-view.json",
+    "fls-order-select": "r06-hypocalcaemia.order-select.json",
+    "fls-order-sign": "r11-zoledronic-acid-egfr.order-sign.json",
+}
+PAIRS = Path(__file__).resolve().parents[2] / "test" / "golden" / "pairs"
 
 # Every n-th signed request gets a token whose signature does not verify.
 BROKEN_TOKEN_EVERY = 10
@@ -75,9 +93,68 @@ def _secrets_of(body: Any) -> list[str]:
     ]
 
 
+# Service id -> cards it issued: (card uuid, its suggestion uuids).
+_issued: dict[str, list[tuple[str, list[str]]]] = {}
+_picks = itertools.count()
+
+
+def _cards_of(service: str) -> list[tuple[str, list[str]]]:
+    if service not in _issued:
+        _issued[service] = []
+        pair = json.loads((PAIRS / CARD_REQUESTS[service]).read_text(encoding="utf-8"))
+        url = f"{SERVICE_BASE}/cds-services/{service}"
+        headers = {"Content-Type": "application/json"}
+        if _signer is not None:
+            headers["Authorization"] = f"Bearer {_signer.sign(url, 'fuzz-no')}"
+        request = urllib.request.Request(
+            url, data=json.dumps(pair["request"]).encode(), headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                cards = json.loads(response.read()).get("cards", [])
+        except OSError:
+            cards = []
+        _issued[service] = [
+            (card["uuid"], [suggestion["uuid"] for suggestion in card.get("suggestions", [])])
+            for card in cards
+        ]
+    return _issued[service]
+
+
+def _use_issued_cards(case: Any) -> None:
+    body = case.body
+    service = (case.path_parameters or {}).get("id")
+    if case.path != "/cds-services/{id}/feedback" or service not in CARD_REQUESTS:
+        return
+    if not isinstance(body, dict):
+        return
+    items = body.get("feedback")
+    if not isinstance(items, list):
+        return
+    cards = _cards_of(service)
+    with_suggestions = [card for card in cards if card[1]]
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("card"), str):
+            continue
+        if not UUID.match(item["card"]):
+            continue
+        pool = with_suggestions if item.get("outcome") == "accepted" and with_suggestions else cards
+        if not pool:
+            continue
+        uuid, suggestions = pool[next(_picks) % len(pool)]
+        item["card"] = uuid
+        accepted = item.get("acceptedSuggestions")
+        if suggestions and isinstance(accepted, list):
+            for index, suggestion in enumerate(accepted):
+                if isinstance(suggestion, dict) and isinstance(suggestion.get("id"), str):
+                    if UUID.match(suggestion["id"]):
+                        suggestion["id"] = suggestions[index % len(suggestions)]
+
+
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     _point_at_stub(case.body)
+    _use_issued_cards(case)
     if SECRETS_FILE:
         secrets = _secrets_of(case.body)
         if secrets:

@@ -37,7 +37,7 @@ export async function callService(
 ): Promise<ServiceResult> {
   // Monotonic: the request deadline must not move with the (pinnable) clinical clock.
   const startedAt = performance.now();
-  const request = parseCdsRequest(body, service.hook);
+  const request = parseCdsRequest(body, service);
   const now = deps.now();
   const prefetch = await resolvePrefetch(service.prefetch, request, deps.fhir, startedAt);
   const draftOrders = (request.context.draftOrders?.entry ?? []).flatMap((entry) =>

@@ -4,21 +4,30 @@
  */
 import { z } from 'zod';
 import type { Bundle, FhirResource } from 'fhir/r4';
-import type { HookName } from './services';
+import type { CdsServiceDefinition, HookName } from './services';
 
-/** "Type/id" with a FHIR id (1–64 of [A-Za-z0-9-.]). */
+/**
+ * A resource id: FHIR's id characters at any length. FHIR R4 caps ids at 64, but
+ * EHRs issue longer ones (the HL7 IG's order-sign example: 212-character
+ * MedicationRequest ids), and CDS Hooks asks services to be robust to what
+ * clients send (docs/protocol.md); the body limit bounds the length. Ids are
+ * matched exactly, never truncated.
+ */
+export const FHIR_ID_CHARS = '[A-Za-z0-9\\-.]+';
+
+/** "Type/id" with a FHIR id. */
 const reference = (types: readonly string[]) =>
   z
     .string()
     .regex(
-      new RegExp(`^(${types.join('|')})/[A-Za-z0-9\\-.]{1,64}$`),
+      new RegExp(`^(${types.join('|')})/${FHIR_ID_CHARS}$`),
       `must be a reference of the form Type/id with Type one of ${types.join(', ')}`,
     );
 
 /** A FHIR id (Patient.id): the spec's context.patientId is the bare id. */
 const fhirId = z
   .string()
-  .regex(/^[A-Za-z0-9\-.]{1,64}$/, 'must be a FHIR id (1-64 letters, digits, - or .)');
+  .regex(new RegExp(`^${FHIR_ID_CHARS}$`), 'must be a FHIR id (letters, digits, - or .)');
 
 const userId = reference(['Practitioner', 'PractitionerRole', 'Patient', 'RelatedPerson']);
 
@@ -41,13 +50,14 @@ const orderSignContext = patientViewContext.extend({
 
 const orderSelectContext = orderSignContext.extend({
   selections: z
-    .array(z.string().regex(/^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/, 'must be Type/id'))
+    .array(z.string().regex(new RegExp(`^[A-Za-z]+/${FHIR_ID_CHARS}$`), 'must be Type/id'))
     .min(1),
 });
 
 const fhirAuthorization = z.object({
   access_token: z.string().min(1),
-  token_type: z.literal('Bearer'),
+  // OAuth 2.0 token types are case-insensitive (RFC 6749 section 5.1): "bearer" is "Bearer".
+  token_type: z.string().regex(/^bearer$/i, 'must be Bearer (in any letter case)'),
   expires_in: z.number().int().nonnegative(),
   scope: z.string().min(1),
   subject: z.string().min(1),
@@ -106,14 +116,20 @@ const prefetchValue = resource
   })
   .nullable();
 
-const prefetch = z.record(z.string(), prefetchValue);
+/**
+ * Only the keys a service declares are read: any other key (the spec's own
+ * example sends `"user": "123"`) is ignored, not validated (docs/protocol.md).
+ */
+const prefetchObject = z.record(z.string(), z.unknown());
+const declaredPrefetch = z.record(z.string(), prefetchValue);
 
 const baseRequest = z.object({
   hook: z.string().min(1),
-  hookInstance: z.uuid(),
+  // Any 8-4-4-4-12 hex uuid: the spec says "UUID", and clients do not all set RFC 9562 version digits.
+  hookInstance: z.guid('must be a uuid (8-4-4-4-12 hexadecimal digits)'),
   fhirServer: z.url({ protocol: /^https?$/ }).optional(),
   fhirAuthorization: fhirAuthorization.optional(),
-  prefetch: prefetch.optional(),
+  prefetch: prefetchObject.optional(),
 });
 
 export const CONTEXT_SCHEMAS = {
@@ -146,8 +162,15 @@ export class RequestValidationError extends Error {
   }
 }
 
-/** Validate a request body for a service with the given hook; throws with a message naming the problem. */
-export function parseCdsRequest(body: unknown, expectedHook: HookName): CdsRequest {
+/**
+ * Validate a request body for a service (its hook and the prefetch keys it
+ * declares); throws with a message naming the problem.
+ */
+export function parseCdsRequest(
+  body: unknown,
+  service: Pick<CdsServiceDefinition, 'hook' | 'prefetch'>,
+): CdsRequest {
+  const expectedHook = service.hook;
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new RequestValidationError('the request body must be a JSON object');
   }
@@ -189,8 +212,22 @@ export function parseCdsRequest(body: unknown, expectedHook: HookName): CdsReque
     ...base.data,
     hook: expectedHook,
     context: parsed,
-    prefetch: base.data.prefetch as Record<string, FhirResource | null> | undefined,
+    prefetch: base.data.prefetch && declaredKeys(base.data.prefetch, service.prefetch),
   };
+}
+
+/** The prefetch values of the keys the service declares, validated; other keys are dropped unread. */
+function declaredKeys(
+  sent: Record<string, unknown>,
+  templates: Readonly<Record<string, string>>,
+): Record<string, FhirResource | null> {
+  const declared: Record<string, unknown> = {};
+  for (const key of Object.keys(templates)) {
+    if (Object.hasOwn(sent, key)) declared[key] = sent[key];
+  }
+  const parsed = declaredPrefetch.safeParse(declared);
+  if (!parsed.success) throw new RequestValidationError(describe(parsed.error, 'prefetch'));
+  return parsed.data as Record<string, FhirResource | null>;
 }
 
 function describe(error: z.ZodError, prefix?: string): string {

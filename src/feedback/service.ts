@@ -5,7 +5,7 @@
  */
 import type { Card } from '../cards/card';
 import type { CdsServiceDefinition } from '../cds/services';
-import { StoreError, type QualityStore } from '../store/types';
+import { StoreError, type QualityStore, type UnknownSuggestion } from '../store/types';
 import { GroupCommit } from './group-commit';
 import { buildReport, parsePeriod, type QualityIndicatorReport } from './indicators';
 import { parseFeedback } from './request';
@@ -23,6 +23,19 @@ export class UnknownCardsError extends Error {
         .join(', ')}: no card with this uuid was issued by service ${serviceId}`,
     );
     this.name = 'UnknownCardsError';
+  }
+}
+
+/** Feedback accepts suggestions its card never had; nothing was stored. */
+export class UnknownSuggestionsError extends Error {
+  constructor(readonly items: readonly UnknownSuggestion[]) {
+    super(
+      `${items
+        .slice(0, 5)
+        .map((item) => `feedback[${item.position}].acceptedSuggestions[${item.suggestion}].id`)
+        .join(', ')}: not the uuid of a suggestion of that card`,
+    );
+    this.name = 'UnknownSuggestionsError';
   }
 }
 
@@ -61,6 +74,9 @@ export class FeedbackService {
           serviceId: service.id,
           hook: service.hook,
           recommendationCode: card.source.topic.code,
+          suggestionUuids: (card.suggestions ?? []).map((suggestion) =>
+            suggestion.uuid.toLowerCase(),
+          ),
           issuedAt,
         })),
       );
@@ -76,12 +92,19 @@ export class FeedbackService {
     }
   }
 
-  /** Throws RequestValidationError (400), UnknownCardsError (422) or StoreError (503). */
-  async submit(serviceId: string, body: unknown): Promise<{ stored: number; duplicates: number }> {
+  /**
+   * Throws RequestValidationError (400), UnknownCardsError or UnknownSuggestionsError
+   * (422) or StoreError (503).
+   */
+  async submit(
+    serviceId: string,
+    body: unknown,
+  ): Promise<{ stored: number; enriched: number; duplicates: number }> {
     const entries = parseFeedback(body);
     const result = await this.configuredStore().recordFeedback(serviceId, entries, this.clock());
     if (result.kind === 'unknown-cards') throw new UnknownCardsError(result.positions, serviceId);
-    return { stored: result.stored, duplicates: result.duplicates };
+    if (result.kind === 'unknown-suggestions') throw new UnknownSuggestionsError(result.items);
+    return { stored: result.stored, enriched: result.enriched, duplicates: result.duplicates };
   }
 
   async qualityIndicators(query: {

@@ -91,7 +91,7 @@ interface RequestLog {
   codes?: string[];
   fetched?: string[];
   issuedCardsLost?: number;
-  feedback?: { stored: number; duplicates: number };
+  feedback?: { stored: number; enriched: number; duplicates: number };
   error?: string;
 }
 
@@ -298,6 +298,7 @@ export function createApp(options: AppOptions): express.Express {
       log.feedback = result;
       const response: components['schemas']['FeedbackResponse'] = {
         stored: result.stored,
+        enriched: result.enriched,
         duplicates: result.duplicates,
       };
       res.json(response);

@@ -6,7 +6,7 @@
 import type { OperationOutcome } from 'fhir/r4';
 import { DataUnavailableError, PrefetchShapeError } from '../cds/prefetch';
 import { RequestValidationError } from '../cds/request';
-import { UnknownCardsError } from '../feedback/service';
+import { UnknownCardsError, UnknownSuggestionsError } from '../feedback/service';
 import { StoreError } from '../store/types';
 import { AuthenticationError } from './auth/middleware';
 
@@ -73,7 +73,9 @@ export function mapError(error: unknown): MappedError {
       logMessage: error.message,
     };
   }
-  if (error instanceof UnknownCardsError) return outcome(422, 'not-found', error.message);
+  if (error instanceof UnknownCardsError || error instanceof UnknownSuggestionsError) {
+    return outcome(422, 'not-found', error.message);
+  }
   if (error instanceof StoreError) {
     return {
       ...outcome(503, 'transient', 'the feedback store is unavailable; try again later'),

@@ -1,7 +1,8 @@
 /** Which patient a resource is about, read from its subject / patient reference. */
 import type { FhirResource, Reference } from 'fhir/r4';
 
-const PATIENT_REF = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
+/** Any length (docs/protocol.md "Resource ids"): matched exactly against context.patientId. */
+const PATIENT_REF = /(?:^|\/)Patient\/([A-Za-z0-9\-.]+)(?:\/_history\/[^/]+)?$/;
 
 /** The Patient id a reference points at, or undefined when it does not name a Patient by id. */
 export function patientIdOf(reference: Reference | undefined): string | undefined {

@@ -43,4 +43,10 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX used_jti_expires_at ON used_jti (expires_at)`,
     ],
   },
+  {
+    version: 2,
+    name: 'suggestion uuids of issued cards',
+    // NULL for cards issued before: their accepted suggestions cannot be checked.
+    statements: [`ALTER TABLE issued_card ADD COLUMN suggestion_uuids text[]`],
+  },
 ];

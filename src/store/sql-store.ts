@@ -52,8 +52,13 @@ export class SqlStore implements QualityStore {
     if (cards.length === 0) return;
     await this.guard('record issued cards', () =>
       this.sql.query(
-        `INSERT INTO issued_card (card_uuid, service_id, hook, recommendation_code, issued_at)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+        // A card's suggestion uuids travel as one space-separated text: unnest flattens arrays of arrays.
+        `INSERT INTO issued_card (card_uuid, service_id, hook, recommendation_code, issued_at,
+           suggestion_uuids)
+         SELECT card_uuid, service_id, hook, recommendation_code, issued_at,
+                string_to_array(suggestions, ' ')
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
+           AS card (card_uuid, service_id, hook, recommendation_code, issued_at, suggestions)
          ON CONFLICT (card_uuid) DO NOTHING`,
         [
           cards.map((card) => card.cardUuid),
@@ -61,6 +66,7 @@ export class SqlStore implements QualityStore {
           cards.map((card) => card.hook),
           cards.map((card) => card.recommendationCode),
           cards.map((card) => card.issuedAt.toISOString()),
+          cards.map((card) => card.suggestionUuids.map((uuid) => uuid.toLowerCase()).join(' ')),
         ],
       ),
     );
@@ -73,30 +79,71 @@ export class SqlStore implements QualityStore {
   ): Promise<FeedbackResult> {
     return this.guard('record feedback', () =>
       this.sql.transaction(async (tx) => {
-        const unknown = await this.positionsNotIssuedBy(tx, serviceId, entries);
+        const issued = await this.issuedCardsOf(tx, serviceId, entries);
+        const unknown = entries.flatMap((entry, position) =>
+          issued.has(entry.cardUuid.toLowerCase()) ? [] : [position],
+        );
         if (unknown.length > 0) return { kind: 'unknown-cards', positions: unknown };
+        const unknownSuggestions = entries.flatMap((entry, position) => {
+          const suggestions = issued.get(entry.cardUuid.toLowerCase());
+          if (!suggestions) return [];
+          return entry.acceptedSuggestionIds.flatMap((id, suggestion) =>
+            suggestions.has(id.toLowerCase()) ? [] : [{ position, suggestion }],
+          );
+        });
+        if (unknownSuggestions.length > 0) {
+          return { kind: 'unknown-suggestions', items: unknownSuggestions };
+        }
         let stored = 0;
+        let enriched = 0;
         for (const entry of entries) {
+          const values = [
+            entry.cardUuid,
+            entry.outcome,
+            entry.outcomeAt.toISOString(),
+            [...entry.acceptedSuggestionIds],
+            entry.overrideReason?.system ?? null,
+            entry.overrideReason?.code ?? null,
+            entry.hasUserComment,
+          ];
           const inserted = await tx.query(
-            `INSERT INTO card_feedback (card_uuid, outcome, accepted_suggestions,
-               override_reason_system, override_reason_code, has_user_comment, outcome_at, received_at)
-             VALUES ($1, $2, $3::text[], $4, $5, $6, $7, $8)
+            `INSERT INTO card_feedback (card_uuid, outcome, outcome_at, accepted_suggestions,
+               override_reason_system, override_reason_code, has_user_comment, received_at)
+             VALUES ($1, $2, $3, $4::text[], $5, $6, $7, $8)
              ON CONFLICT (card_uuid, outcome, outcome_at) DO NOTHING
              RETURNING feedback_id`,
-            [
-              entry.cardUuid,
-              entry.outcome,
-              [...entry.acceptedSuggestionIds],
-              entry.overrideReason?.system ?? null,
-              entry.overrideReason?.code ?? null,
-              entry.hasUserComment,
-              entry.outcomeAt.toISOString(),
-              receivedAt.toISOString(),
-            ],
+            [...values, receivedAt.toISOString()],
           );
-          stored += inserted.length;
+          if (inserted.length > 0) {
+            stored += 1;
+            continue;
+          }
+          // The same action again: fill in what the stored row lacks, never replace what it has.
+          const updated = await tx.query(
+            `UPDATE card_feedback f SET
+               override_reason_system = CASE WHEN f.override_reason_code IS NULL
+                 THEN $5 ELSE f.override_reason_system END,
+               override_reason_code = COALESCE(f.override_reason_code, $6),
+               has_user_comment = f.has_user_comment OR $7,
+               accepted_suggestions = f.accepted_suggestions || ARRAY(
+                 SELECT id FROM unnest($4::text[]) WITH ORDINALITY AS added (id, n)
+                 WHERE id <> ALL (f.accepted_suggestions) ORDER BY n)
+             WHERE f.card_uuid = $1 AND f.outcome = $2 AND f.outcome_at = $3
+               AND ((f.override_reason_code IS NULL AND $6::text IS NOT NULL)
+                 OR (NOT f.has_user_comment AND $7::boolean)
+                 OR EXISTS (SELECT 1 FROM unnest($4::text[]) AS added (id)
+                            WHERE id <> ALL (f.accepted_suggestions)))
+             RETURNING f.feedback_id`,
+            values,
+          );
+          enriched += updated.length;
         }
-        return { kind: 'recorded', stored, duplicates: entries.length - stored };
+        return {
+          kind: 'recorded',
+          stored,
+          enriched,
+          duplicates: entries.length - stored - enriched,
+        };
       }),
     );
   }
@@ -167,19 +214,22 @@ export class SqlStore implements QualityStore {
     await this.guard('close', () => this.sql.close());
   }
 
-  private async positionsNotIssuedBy(
+  /** Card uuid (lower case) → its suggestion uuids (undefined: not recorded), for the cards this service issued. */
+  private async issuedCardsOf(
     tx: SqlExecutor,
     serviceId: string,
     entries: readonly FeedbackEntry[],
-  ): Promise<number[]> {
-    const rows = await tx.query<{ card_uuid: string }>(
-      `SELECT card_uuid::text AS card_uuid FROM issued_card
+  ): Promise<Map<string, Set<string> | undefined>> {
+    const rows = await tx.query<{ card_uuid: string; suggestion_uuids: string[] | null }>(
+      `SELECT card_uuid::text AS card_uuid, suggestion_uuids FROM issued_card
        WHERE service_id = $1 AND card_uuid = ANY($2::uuid[])`,
       [serviceId, entries.map((entry) => entry.cardUuid)],
     );
-    const issued = new Set(rows.map((row) => row.card_uuid.toLowerCase()));
-    return entries.flatMap((entry, position) =>
-      issued.has(entry.cardUuid.toLowerCase()) ? [] : [position],
+    return new Map(
+      rows.map((row) => [
+        row.card_uuid.toLowerCase(),
+        row.suggestion_uuids === null ? undefined : new Set(row.suggestion_uuids),
+      ]),
     );
   }
 

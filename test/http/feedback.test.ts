@@ -11,7 +11,8 @@ import { JwtVerifier } from '../../src/http/auth/verify';
 import { createLogger } from '../../src/http/logger';
 import type { SqlStore } from '../../src/store/sql-store';
 import { testApp } from '../helpers/app';
-import { daysAgo, hookRequest, labs, NOW, patient, PATIENT_ID, prefetchFor } from '../helpers/fhir';
+import { hookRequest, NOW, prefetchFor } from '../helpers/fhir';
+import { loadPatient } from '../fixtures/load';
 import { signingKey } from '../helpers/jwt';
 import { openTestStore, RecordingStore, STORE_START_TIMEOUT_MS } from '../helpers/stores';
 import { expectOutcome, parsedLogs } from './support';
@@ -35,14 +36,15 @@ afterAll(async () => {
   await store?.close();
 });
 
-/** Cards for low calcium, dated relative to `now`. */
+/**
+ * Cards for a library patient with screening labs missing (one card with a
+ * suggestion to order them) and low-normal results, dated relative to `now`.
+ */
 function cardRequest(now: Date = NOW) {
+  const library = loadPatient('r01-screening-labs-missing', now);
   return hookRequest('patient-view', {
-    prefetch: prefetchFor([
-      patient(),
-      labs.calcium(2.0, daysAgo(10, now)),
-      labs.albumin(40, daysAgo(10, now)),
-    ]),
+    patientId: library.patientId,
+    prefetch: prefetchFor(library.resources),
   });
 }
 
@@ -54,12 +56,22 @@ async function issueCards(app: ReturnType<typeof testApp>['app'], now?: Date) {
   return cards;
 }
 
-const accepted = (card: string, suggestion: string = randomUUID()) => ({
-  card,
+/** Accepts the card's first suggestion (a card uuid alone: a made-up suggestion, for cards never issued). */
+const accepted = (card: IssuedCardBody | string) => ({
+  card: typeof card === 'string' ? card : card.uuid,
   outcome: 'accepted',
-  acceptedSuggestions: [{ id: suggestion }],
+  acceptedSuggestions: [
+    { id: typeof card === 'string' ? randomUUID() : String(card.suggestions?.[0]?.uuid) },
+  ],
   outcomeTimestamp: '2026-11-22T10:05:00Z',
 });
+
+/** The first issued card that has suggestions. */
+function withSuggestions(cards: readonly IssuedCardBody[]): IssuedCardBody {
+  const card = cards.find((candidate) => (candidate.suggestions?.length ?? 0) > 0);
+  if (!card) throw new Error('no issued card has suggestions');
+  return card;
+}
 
 const overridden = (card: string, code?: string) => ({
   card,
@@ -85,25 +97,25 @@ describe('POST /cds-services/{id}/feedback', () => {
       feedback: [overridden(String(card?.uuid), 'already-handled')],
     });
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ stored: 1, duplicates: 0 });
+    expect(response.body).toEqual({ stored: 1, enriched: 0, duplicates: 0 });
     expect(parsedLogs(logs)).toContainEqual(
       expect.objectContaining({
         route: '/cds-services/:id/feedback',
         status: 200,
         service: 'fls-patient-view',
-        feedback: { stored: 1, duplicates: 0 },
+        feedback: { stored: 1, enriched: 0, duplicates: 0 },
       }),
     );
   });
 
   test('the same feedback sent again (a client retry) is acknowledged as a duplicate', async () => {
     const { app } = testApp({ store });
-    const [card] = await issueCards(app);
-    const body = { feedback: [accepted(String(card?.uuid))] };
+    const card = withSuggestions(await issueCards(app));
+    const body = { feedback: [accepted(card)] };
     await postFeedback(app, body);
     const again = await postFeedback(app, body);
     expect(again.status).toBe(200);
-    expect(again.body).toEqual({ stored: 0, duplicates: 1 });
+    expect(again.body).toEqual({ stored: 0, enriched: 0, duplicates: 1 });
   });
 
   const invalid: [string, string, unknown][] = [
@@ -152,6 +164,19 @@ describe('POST /cds-services/{id}/feedback', () => {
         ],
       },
     ],
+    [
+      // Found by fuzzing: PostgreSQL text cannot hold NUL, so storing it answered 503.
+      'a NUL character in an override reason system',
+      'feedback[0].overrideReason.reason.system',
+      {
+        feedback: [
+          {
+            ...overridden(randomUUID()),
+            overrideReason: { reason: { system: 'urn:x\u0000y', code: 'already-handled' } },
+          },
+        ],
+      },
+    ],
     ['a body that is an array', 'JSON object', [overridden(randomUUID())]],
   ];
 
@@ -163,10 +188,10 @@ describe('POST /cds-services/{id}/feedback', () => {
 
   test('422 for a card this service never issued, naming the item; nothing is stored', async () => {
     const { app } = testApp({ store });
-    const [card] = await issueCards(app);
+    const card = withSuggestions(await issueCards(app));
     const unknown = randomUUID();
     const response = await postFeedback(app, {
-      feedback: [accepted(String(card?.uuid)), overridden(unknown)],
+      feedback: [accepted(card), overridden(unknown)],
     });
     expectOutcome(response, {
       status: 422,
@@ -175,8 +200,8 @@ describe('POST /cds-services/{id}/feedback', () => {
       mustNotContain: [unknown],
     });
     // The valid item was not stored either: posting it now stores it.
-    const retry = await postFeedback(app, { feedback: [accepted(String(card?.uuid))] });
-    expect(retry.body).toEqual({ stored: 1, duplicates: 0 });
+    const retry = await postFeedback(app, { feedback: [accepted(card)] });
+    expect(retry.body).toEqual({ stored: 1, enriched: 0, duplicates: 0 });
   });
 
   test('422 for feedback sent to another service than the one that issued the card', async () => {
@@ -251,11 +276,12 @@ describe('issued cards', () => {
         serviceId: 'fls-patient-view',
         hook: 'patient-view',
         recommendationCode: card.source.topic.code,
+        suggestionUuids: (card.suggestions ?? []).map((suggestion) => suggestion.uuid),
         issuedAt: NOW,
       })),
     );
     const stored = JSON.stringify(recording.issued);
-    expect(stored).not.toContain(PATIENT_ID);
+    expect(stored).not.toContain(loadPatient('r01-screening-labs-missing', NOW).patientId);
     expect(stored).not.toContain('d1577c69-dfbe-44ad-ba6d-3e05e953b2ea');
   });
 });
@@ -270,13 +296,10 @@ describe('GET /quality-indicators', () => {
       issueCards(app, day),
       issueCards(app, day),
     ]);
-    const code = String(rounds[0]?.[0]?.source.topic.code);
+    const code = withSuggestions(rounds[0] ?? []).source.topic.code;
     const [a, b, c] = rounds.map((cards) => cards.find((card) => card.source.topic.code === code));
     const feedback = await postFeedback(app, {
-      feedback: [
-        accepted(String(a?.uuid), a?.suggestions?.[0]?.uuid),
-        overridden(String(b?.uuid), 'already-handled'),
-      ],
+      feedback: [accepted(a as IssuedCardBody), overridden(String(b?.uuid), 'already-handled')],
     });
     expect(feedback.status).toBe(200);
     expect(c).toBeDefined();

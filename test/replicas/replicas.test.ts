@@ -170,6 +170,14 @@ describeWithPostgres('two replicas on one PostgreSQL', () => {
     };
   }
 
+  async function reasonOf(card: IssuedCard): Promise<string | null | undefined> {
+    const rows = await database.query<{ code: string | null }>(
+      'SELECT override_reason_code AS code FROM card_feedback WHERE card_uuid = $1',
+      [card.uuid],
+    );
+    return rows[0]?.code;
+  }
+
   async function feedbackRows(card: IssuedCard): Promise<number> {
     const rows = await database.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM card_feedback WHERE card_uuid = $1',
@@ -269,6 +277,57 @@ describeWithPostgres('two replicas on one PostgreSQL', () => {
         expect(results.reduce((sum, result) => sum + result.duplicates, 0)).toBe(1);
         withFeedback.add(card.uuid);
         expect(await feedbackRows(card)).toBe(1);
+      }
+    });
+
+    test('a bare override through A, its reason through B: one item, enriched with the reason', async () => {
+      const [card] = await patientView(a, 'r10-renal-impairment');
+      if (!card) throw new Error('no card');
+      const path = '/cds-services/fls-patient-view/feedback';
+      const at = '2026-11-22T10:08:00Z';
+      const bare = { feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: at }] };
+      const withReason = overriddenFeedback(card, at);
+      expect(await send(a, 'POST', path, { body: bare })).toMatchObject({
+        status: 200,
+        body: { stored: 1, enriched: 0, duplicates: 0 },
+      });
+      expect(await send(b, 'POST', path, { body: withReason })).toMatchObject({
+        status: 200,
+        body: { stored: 0, enriched: 1, duplicates: 0 },
+      });
+      expect(await send(a, 'POST', path, { body: withReason })).toMatchObject({
+        status: 200,
+        body: { stored: 0, enriched: 0, duplicates: 1 },
+      });
+      withFeedback.add(card.uuid);
+      expect(await feedbackRows(card)).toBe(1);
+      expect(await reasonOf(card)).toBe('already-handled');
+    });
+
+    test('the bare override and its reason sent to both at once: one item, with the reason', async () => {
+      const cards = await patientView(b, 'r08-vitamin-d-low');
+      const path = '/cds-services/fls-patient-view/feedback';
+      const at = '2026-11-22T10:09:00Z';
+      for (const card of cards) {
+        const bare = {
+          feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: at }],
+        };
+        const answers = await Promise.all([
+          send(a, 'POST', path, { body: bare }),
+          send(b, 'POST', path, { body: overriddenFeedback(card, at) }),
+        ]);
+        expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+        const results = answers.map(
+          (answer) => answer.body as { stored: number; enriched: number; duplicates: number },
+        );
+        expect(results.reduce((sum, result) => sum + result.stored, 0)).toBe(1);
+        // The reason either enriched the bare item or was stored before the bare one came.
+        expect(results.reduce((sum, result) => sum + result.enriched + result.duplicates, 0)).toBe(
+          1,
+        );
+        withFeedback.add(card.uuid);
+        expect(await feedbackRows(card)).toBe(1);
+        expect(await reasonOf(card)).toBe('already-handled');
       }
     });
 

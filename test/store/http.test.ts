@@ -116,6 +116,7 @@ describe(`feedback over HTTP on ${STORE_KIND}`, () => {
       serviceId: 'fls-patient-view',
       hook: 'patient-view',
       recommendationCode: code,
+      suggestionUuids: [],
       issuedAt: NOW,
     }));
     await real.recordIssuedCards(cards);

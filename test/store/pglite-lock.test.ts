@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MIGRATIONS } from '../../src/store/migrations';
 import { openStore } from '../../src/store/open';
 import { DataDirInUseError } from '../../src/store/pglite';
 import { STORE_START_TIMEOUT_MS } from '../helpers/stores';
@@ -28,7 +29,7 @@ test(
   async () => {
     writeFileSync(`${dataDir}.lock`, `${deadPid()} stale-token\n`);
     const { store, migrated } = await openStore({ kind: 'pglite', dataDir });
-    expect(migrated).toEqual([1]);
+    expect(migrated).toEqual(MIGRATIONS.map((migration) => migration.version));
     expect(readFileSync(`${dataDir}.lock`, 'utf8')).toMatch(new RegExp(`^${process.pid} `));
 
     await expect(openStore({ kind: 'pglite', dataDir })).rejects.toBeInstanceOf(DataDirInUseError);

@@ -33,6 +33,7 @@ function issued(code: string, overrides: Partial<IssuedCard> = {}): IssuedCard {
     serviceId: 'fls-patient-view',
     hook: 'patient-view',
     recommendationCode: code,
+    suggestionUuids: [randomUUID(), randomUUID()],
     issuedAt: DAY,
     ...overrides,
   };
@@ -42,7 +43,7 @@ function accepted(card: IssuedCard, at = '2026-03-10T12:05:00Z'): FeedbackEntry 
   return {
     cardUuid: card.cardUuid,
     outcome: 'accepted',
-    acceptedSuggestionIds: [randomUUID()],
+    acceptedSuggestionIds: card.suggestionUuids.slice(0, 1),
     hasUserComment: false,
     outcomeAt: new Date(at),
   };
@@ -107,7 +108,7 @@ describe(`store on ${STORE_KIND}`, () => {
         [accepted(first), overridden(second, 'already-handled'), overridden(third)],
         DAY,
       );
-      expect(result).toEqual({ kind: 'recorded', stored: 3, duplicates: 0 });
+      expect(result).toEqual({ kind: 'recorded', stored: 3, enriched: 0, duplicates: 0 });
       const counts = await countsFor(code);
       expect(counts).toEqual(
         expect.arrayContaining([
@@ -133,7 +134,7 @@ describe(`store on ${STORE_KIND}`, () => {
       const entry = accepted(card);
       await store.recordFeedback('fls-patient-view', [entry], DAY);
       const again = await store.recordFeedback('fls-patient-view', [entry, entry], DAY);
-      expect(again).toEqual({ kind: 'recorded', stored: 0, duplicates: 2 });
+      expect(again).toEqual({ kind: 'recorded', stored: 0, enriched: 0, duplicates: 2 });
       expect(await countsFor(code)).toEqual([
         { code, outcome: 'accepted', reasonSystem: null, reasonCode: null, cards: 1 },
       ]);
@@ -178,6 +179,7 @@ describe(`store on ${STORE_KIND}`, () => {
       await expect(store.recordFeedback('fls-order-sign', [accepted(card)], DAY)).resolves.toEqual({
         kind: 'recorded',
         stored: 1,
+        enriched: 0,
         duplicates: 0,
       });
     });
@@ -190,6 +192,206 @@ describe(`store on ${STORE_KIND}`, () => {
       await expect(store.recordFeedback('fls-patient-view', [entry], DAY)).resolves.toMatchObject({
         kind: 'recorded',
         stored: 1,
+      });
+    });
+
+    test('an accepted suggestion id the card never had stores nothing and says which item and suggestion', async () => {
+      const code = uniqueCode();
+      const [first, second] = [issued(code), issued(code)];
+      await store.recordIssuedCards([first, second]);
+      const foreign = { ...accepted(second), acceptedSuggestionIds: [...first.suggestionUuids] };
+      const result = await store.recordFeedback(
+        'fls-patient-view',
+        [accepted(first), foreign],
+        DAY,
+      );
+      expect(result).toEqual({
+        kind: 'unknown-suggestions',
+        items: [
+          { position: 1, suggestion: 0 },
+          { position: 1, suggestion: 1 },
+        ],
+      });
+      expect(await countsFor(code)).toEqual([
+        { code, outcome: null, reasonSystem: null, reasonCode: null, cards: 2 },
+      ]);
+    });
+
+    test('suggestion ids match whatever their letter case', async () => {
+      const card = issued(uniqueCode());
+      await store.recordIssuedCards([card]);
+      const entry = {
+        ...accepted(card),
+        acceptedSuggestionIds: card.suggestionUuids.map((uuid) => uuid.toUpperCase()),
+      };
+      await expect(store.recordFeedback('fls-patient-view', [entry], DAY)).resolves.toMatchObject({
+        kind: 'recorded',
+        stored: 1,
+      });
+    });
+
+    test('a card issued without suggestions accepts none', async () => {
+      const card = issued(uniqueCode(), { suggestionUuids: [] });
+      await store.recordIssuedCards([card]);
+      const entry = { ...accepted(card), acceptedSuggestionIds: [randomUUID()] };
+      await expect(store.recordFeedback('fls-patient-view', [entry], DAY)).resolves.toEqual({
+        kind: 'unknown-suggestions',
+        items: [{ position: 0, suggestion: 0 }],
+      });
+    });
+
+    describe('the same action again (card, outcome, moment)', () => {
+      const REASON_SYSTEM = 'https://fls-cds.example.org/fhir/CodeSystem/override-reason';
+
+      test('adding a reason enriches the stored item, and the indicators count the reason', async () => {
+        const code = uniqueCode();
+        const card = issued(code);
+        await store.recordIssuedCards([card]);
+        const bare = { ...overridden(card), hasUserComment: false };
+        await expect(store.recordFeedback('fls-patient-view', [bare], DAY)).resolves.toEqual({
+          kind: 'recorded',
+          stored: 1,
+          enriched: 0,
+          duplicates: 0,
+        });
+        expect(await countsFor(code)).toEqual([
+          { code, outcome: 'overridden', reasonSystem: null, reasonCode: null, cards: 1 },
+        ]);
+        const withReason = overridden(card, 'already-handled');
+        await expect(store.recordFeedback('fls-patient-view', [withReason], DAY)).resolves.toEqual({
+          kind: 'recorded',
+          stored: 0,
+          enriched: 1,
+          duplicates: 0,
+        });
+        expect(await countsFor(code)).toEqual([
+          {
+            code,
+            outcome: 'overridden',
+            reasonSystem: REASON_SYSTEM,
+            reasonCode: 'already-handled',
+            cards: 1,
+          },
+        ]);
+        // The enriched item sent once more adds nothing: a true duplicate.
+        await expect(store.recordFeedback('fls-patient-view', [withReason], DAY)).resolves.toEqual({
+          kind: 'recorded',
+          stored: 0,
+          enriched: 0,
+          duplicates: 1,
+        });
+      });
+
+      test('the bare item and its enriched repeat in one batch: one stored, one enriched', async () => {
+        const code = uniqueCode();
+        const card = issued(code);
+        await store.recordIssuedCards([card]);
+        const bare = { ...overridden(card), hasUserComment: false };
+        const result = await store.recordFeedback(
+          'fls-patient-view',
+          [bare, overridden(card, 'patient-declined')],
+          DAY,
+        );
+        expect(result).toEqual({ kind: 'recorded', stored: 1, enriched: 1, duplicates: 0 });
+        expect(await countsFor(code)).toEqual([
+          {
+            code,
+            outcome: 'overridden',
+            reasonSystem: REASON_SYSTEM,
+            reasonCode: 'patient-declined',
+            cards: 1,
+          },
+        ]);
+      });
+
+      test('a stored reason is never replaced, nor lost to a bare repeat', async () => {
+        const code = uniqueCode();
+        const card = issued(code);
+        await store.recordIssuedCards([card]);
+        await store.recordFeedback('fls-patient-view', [overridden(card, 'already-handled')], DAY);
+        const other = overridden(card, 'patient-declined');
+        const bare = { ...overridden(card), hasUserComment: false };
+        await expect(store.recordFeedback('fls-patient-view', [other, bare], DAY)).resolves.toEqual(
+          { kind: 'recorded', stored: 0, enriched: 0, duplicates: 2 },
+        );
+        expect(await countsFor(code)).toEqual([
+          {
+            code,
+            outcome: 'overridden',
+            reasonSystem: REASON_SYSTEM,
+            reasonCode: 'already-handled',
+            cards: 1,
+          },
+        ]);
+      });
+
+      test('a comment added to a coded override enriches it (only that there was one is kept)', async () => {
+        const card = issued(uniqueCode());
+        await store.recordIssuedCards([card]);
+        const coded = { ...overridden(card, 'already-handled'), hasUserComment: false };
+        await store.recordFeedback('fls-patient-view', [coded], DAY);
+        await expect(
+          store.recordFeedback('fls-patient-view', [{ ...coded, hasUserComment: true }], DAY),
+        ).resolves.toEqual({ kind: 'recorded', stored: 0, enriched: 1, duplicates: 0 });
+        await expect(
+          store.recordFeedback('fls-patient-view', [{ ...coded, hasUserComment: true }], DAY),
+        ).resolves.toEqual({ kind: 'recorded', stored: 0, enriched: 0, duplicates: 1 });
+      });
+
+      test('a further accepted suggestion enriches; the ones already stored are a duplicate', async () => {
+        const card = issued(uniqueCode());
+        await store.recordIssuedCards([card]);
+        const [first, second] = card.suggestionUuids as [string, string];
+        const one = { ...accepted(card), acceptedSuggestionIds: [first] };
+        const both = { ...one, acceptedSuggestionIds: [second, first] };
+        await store.recordFeedback('fls-patient-view', [one], DAY);
+        await expect(store.recordFeedback('fls-patient-view', [both], DAY)).resolves.toEqual({
+          kind: 'recorded',
+          stored: 0,
+          enriched: 1,
+          duplicates: 0,
+        });
+        await expect(store.recordFeedback('fls-patient-view', [one, both], DAY)).resolves.toEqual({
+          kind: 'recorded',
+          stored: 0,
+          enriched: 0,
+          duplicates: 2,
+        });
+      });
+
+      test('20 concurrent repeats, half with a reason: one item, its reason counted', async () => {
+        const code = uniqueCode();
+        const card = issued(code);
+        await store.recordIssuedCards([card]);
+        const bare = { ...overridden(card), hasUserComment: false };
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, index) =>
+            store.recordFeedback(
+              'fls-patient-view',
+              [index % 2 === 0 ? bare : overridden(card, 'already-handled')],
+              DAY,
+            ),
+          ),
+        );
+        const totals = { stored: 0, enriched: 0, duplicates: 0 };
+        for (const result of results) {
+          if (result.kind !== 'recorded') throw new Error(`unexpected ${result.kind}`);
+          totals.stored += result.stored;
+          totals.enriched += result.enriched;
+          totals.duplicates += result.duplicates;
+        }
+        expect(totals.stored).toBe(1);
+        expect(totals.enriched).toBeLessThanOrEqual(1);
+        expect(totals.stored + totals.enriched + totals.duplicates).toBe(20);
+        expect(await countsFor(code)).toEqual([
+          {
+            code,
+            outcome: 'overridden',
+            reasonSystem: REASON_SYSTEM,
+            reasonCode: 'already-handled',
+            cards: 1,
+          },
+        ]);
       });
     });
 
@@ -315,6 +517,29 @@ describeWithPostgres('two stores on one PostgreSQL (replicas)', () => {
     await expect(
       replica.recordFeedback('fls-patient-view', [accepted(card)], DAY),
     ).resolves.toMatchObject({ kind: 'recorded', stored: 1 });
+  });
+
+  test('an override stored through one replica is enriched with its reason through the other', async () => {
+    const code = uniqueCode();
+    const card = issued(code);
+    await store.recordIssuedCards([card]);
+    const bare = { ...overridden(card), hasUserComment: false };
+    await expect(store.recordFeedback('fls-patient-view', [bare], DAY)).resolves.toMatchObject({
+      stored: 1,
+    });
+    await expect(
+      replica.recordFeedback('fls-patient-view', [overridden(card, 'already-handled')], DAY),
+    ).resolves.toEqual({ kind: 'recorded', stored: 0, enriched: 1, duplicates: 0 });
+    const rows = await store.outcomeCounts(PERIOD_START, PERIOD_END);
+    expect(rows.filter((row) => row.code === code)).toEqual([
+      {
+        code,
+        outcome: 'overridden',
+        reasonSystem: 'https://fls-cds.example.org/fhir/CodeSystem/override-reason',
+        reasonCode: 'already-handled',
+        cards: 1,
+      },
+    ]);
   });
 });
 

@@ -7,6 +7,7 @@ function cards(prefix: string, count = 1): IssuedCard[] {
     serviceId: 'fls-patient-view',
     hook: 'patient-view',
     recommendationCode: 'FLS-CA-VITD',
+    suggestionUuids: [],
     issuedAt: new Date('2026-11-22T10:00:00Z'),
   }));
 }

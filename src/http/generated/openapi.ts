@@ -115,7 +115,7 @@ export interface paths {
     put?: never;
     /**
      * Feedback on cards
-     * @description Records whether the user accepted suggestions of a card or overrode it (CDS Hooks 2.0, https://cds-hooks.hl7.org/2.0/, section "Feedback"). Every `card` must be the uuid of a card this service issued; all items of a request are stored, or none. Stored per item: card uuid, outcome, accepted suggestion ids, the override reason's system and code, whether a comment was given (never its text), the outcome timestamp and the time received. An item identical to one already stored (same card, outcome and outcomeTimestamp) is counted as a duplicate, not stored twice.
+     * @description Records whether the user accepted suggestions of a card or overrode it (CDS Hooks 2.0, https://cds-hooks.hl7.org/2.0/, section "Feedback"). Every `card` must be the uuid of a card this service issued, and every accepted suggestion id the uuid of a suggestion of that card (422 otherwise, naming the item); an `overrideReason` must carry a reason or a comment (400 otherwise, HL7 CDS Hooks IG cds-fb-3). All items of a request are stored, or none. Stored per item: card uuid, outcome, accepted suggestion ids, the override reason's system and code, whether a comment was given (never its text), the outcome timestamp and the time received. An item with the same card, outcome and outcomeTimestamp as one already stored is the same user action: when it adds a reason, a comment or accepted suggestions the stored item lacks, the stored item is completed with them (`enriched`); otherwise it is a duplicate. A stored reason is never replaced.
      */
     post: operations['postFeedback'];
     delete?: never;
@@ -238,8 +238,8 @@ export interface components {
     FhirAuthorization: {
       /** @description The access token. Never logged. */
       access_token: string;
-      /** @constant */
-      token_type: 'Bearer';
+      /** @description "Bearer", compared case-insensitively: OAuth 2.0 says the token_type value "is case insensitive" (RFC 6749 section 5.1), and clients send "bearer" (docs/protocol.md "token_type"). */
+      token_type: string;
       /** @description Lifetime of the token in seconds. */
       expires_in: number;
       /** @description SMART scopes granted, space-separated. */
@@ -255,9 +255,9 @@ export interface components {
      */
     PatientViewContext: {
       userId: components['schemas']['UserId'];
-      /** @description FHIR Patient.id of the patient in context (a FHIR id: 1–64 letters, digits, `-` or `.`). */
+      /** @description FHIR Patient.id of the patient in context (a FHIR id: letters, digits, `-` or `.`). Any length: FHIR caps ids at 64 characters, but EHRs issue longer ones (the HL7 CDS Hooks IG's order-sign example has 212-character MedicationRequest ids), so the service accepts ids of any length, bounded only by the request body limit, and matches them exactly (docs/protocol.md "Resource ids"). */
       patientId: string;
-      /** @description FHIR Encounter.id of the encounter in context. */
+      /** @description FHIR Encounter.id of the encounter in context (a FHIR id, any length). */
       encounterId?: string;
     };
     /**
@@ -266,13 +266,13 @@ export interface components {
      */
     OrderSelectContext: {
       userId: components['schemas']['UserId'];
-      /** @description FHIR Patient.id of the patient in context (a FHIR id: 1–64 letters, digits, `-` or `.`). */
+      /** @description FHIR Patient.id of the patient in context (a FHIR id: letters, digits, `-` or `.`). Any length: FHIR caps ids at 64 characters, but EHRs issue longer ones (the HL7 CDS Hooks IG's order-sign example has 212-character MedicationRequest ids), so the service accepts ids of any length, bounded only by the request body limit, and matches them exactly (docs/protocol.md "Resource ids"). */
       patientId: string;
-      /** @description FHIR Encounter.id of the encounter in context. */
+      /** @description FHIR Encounter.id of the encounter in context (a FHIR id, any length). */
       encounterId?: string;
-      /** @description The newly selected orders, as `{type}/{id}` references; each must be the resourceType and id of an entry of `draftOrders` (400 otherwise). */
+      /** @description The newly selected orders, as `{type}/{id}` references; each must be the resourceType and id of an entry of `draftOrders`, compared exactly (400 otherwise). Any length: FHIR caps ids at 64 characters, but EHRs issue longer ones (the HL7 CDS Hooks IG's order-sign example has 212-character MedicationRequest ids), so the service accepts ids of any length, bounded only by the request body limit, and matches them exactly (docs/protocol.md "Resource ids"). */
       selections: string[];
-      /** @description All unsigned orders of the ordering session (R4: MedicationRequest, ServiceRequest, NutritionOrder, VisionPrescription, … with draft status), including the selected ones. */
+      /** @description All unsigned orders of the ordering session (R4: MedicationRequest, ServiceRequest, NutritionOrder, VisionPrescription, … with draft status), including the selected ones. Resource ids of any length are accepted and matched exactly. */
       draftOrders: components['schemas']['Bundle'];
     };
     /**
@@ -281,15 +281,15 @@ export interface components {
      */
     OrderSignContext: {
       userId: components['schemas']['UserId'];
-      /** @description FHIR Patient.id of the patient in context (a FHIR id: 1–64 letters, digits, `-` or `.`). */
+      /** @description FHIR Patient.id of the patient in context (a FHIR id: letters, digits, `-` or `.`). Any length: FHIR caps ids at 64 characters, but EHRs issue longer ones (the HL7 CDS Hooks IG's order-sign example has 212-character MedicationRequest ids), so the service accepts ids of any length, bounded only by the request body limit, and matches them exactly (docs/protocol.md "Resource ids"). */
       patientId: string;
-      /** @description FHIR Encounter.id of the encounter in context. */
+      /** @description FHIR Encounter.id of the encounter in context (a FHIR id, any length). */
       encounterId?: string;
       /** @description The orders being signed (R4 request resources with draft status). */
       draftOrders: components['schemas']['Bundle'];
     };
     /**
-     * @description The current user as `{ResourceType}/{id}`: Practitioner, PractitionerRole, Patient or RelatedPerson, with a FHIR id.
+     * @description The current user as `{ResourceType}/{id}`: Practitioner, PractitionerRole, Patient or RelatedPerson, with a FHIR id (letters, digits, `-` or `.`). Any length: FHIR caps ids at 64 characters, but EHRs issue longer ones (the HL7 CDS Hooks IG's order-sign example has 212-character MedicationRequest ids), so the service accepts ids of any length, bounded only by the request body limit, and matches them exactly (docs/protocol.md "Resource ids").
      * @example Practitioner/123
      */
     UserId: string;
@@ -397,43 +397,38 @@ export interface components {
     FeedbackRequest: {
       feedback: components['schemas']['Feedback'][];
     };
-    /** @description What the user did with one card. `acceptedSuggestions` is required for `accepted` outcomes and not allowed for `overridden` ones; `overrideReason` only for `overridden`. */
-    Feedback: {
-      /**
-       * Format: uuid
-       * @description The `card.uuid` from the response.
-       */
-      card: string;
-      /** @enum {string} */
-      outcome: 'accepted' | 'overridden';
-      acceptedSuggestions?: components['schemas']['AcceptedSuggestion'][];
-      overrideReason?: components['schemas']['OverrideReason'];
-      /**
-       * Format: date-time
-       * @description When the user acted, UTC, RFC 3339.
-       */
-      outcomeTimestamp: string;
-    };
+    /** @description What the user did with one card: an accepted outcome (with the suggestions accepted) or an overridden one (optionally with a reason). CDS Hooks 2.0 "Feedback"; HL7 CDS Hooks IG (CDSHooksFeedback) invariants cds-fb-2 (accepted implies acceptedSuggestions) and cds-fb-3 (an overrideReason has a reason, a userComment or both). Members not named here are ignored. */
+    Feedback:
+      components['schemas']['AcceptedFeedback'] | components['schemas']['OverriddenFeedback'];
     /** @description A suggestion the user accepted (CDS Hooks 2.0, "Feedback" → "AcceptedSuggestion"). */
     AcceptedSuggestion: {
-      /** @description The `suggestion.uuid` that was accepted. */
+      /**
+       * Format: uuid
+       * @description The `suggestion.uuid` that was accepted; must be a suggestion of the card (422 otherwise).
+       */
       id: string;
     };
-    /** @description Why the user overrode a card (CDS Hooks 2.0, "Feedback" → "OverrideReason"). `reason` is given when the user picked one of the card's `overrideReasons`. */
-    OverrideReason: {
-      /** @description The reason the user picked; only `system` and `code` are stored, and `code` must be a short FHIR code. */
-      reason?: {
-        system?: string;
-        code?: string;
-        /** @description Not stored. */
-        display?: string;
-      };
-      /** @description Free-text comment by the user. Not stored (it may contain patient data); only whether one was given. */
-      userComment?: string;
-    };
-    /** @description Acknowledgement of feedback: how many items were stored and how many were already stored before. */
+    /** @description Why the user overrode a card (CDS Hooks 2.0, "Feedback" → "OverrideReason"). It must carry a `reason`, a non-blank `userComment`, or both (HL7 CDS Hooks IG invariant cds-fb-3: "An overrideReason must contain a reason, a userComment, or both"); `{}` is refused with 400. */
+    OverrideReason:
+      | {
+          /** @description The reason the user picked, one of the card's `overrideReasons`: `code` is required (a short FHIR code: no leading, trailing or double spaces, no control characters; it is what the quality indicators count), `system` (a URI without spaces or control characters) is stored with it, `display` is not stored. */
+          reason?: {
+            system?: string;
+            code: string;
+            /** @description Not stored. */
+            display?: string;
+          };
+          /** @description Free-text comment by the user. Not stored (it may contain patient data); only whether one was given. */
+          userComment?: string;
+        }
+      | unknown
+      | {
+          userComment: unknown;
+        };
+    /** @description Acknowledgement of feedback. Each item is one of: `stored` (a new user action), `enriched` (the same card, outcome and outcomeTimestamp as a stored item, adding what it lacked: a reason, a comment or accepted suggestions; the stored item is completed, never replaced) or `duplicates` (a repeat that adds nothing). */
     FeedbackResponse: {
       stored: number;
+      enriched: number;
       duplicates: number;
     };
     /** @description FHIR R4 OperationOutcome used as the body of every error response except 401. */
@@ -500,7 +495,7 @@ export interface components {
     };
     /**
      * Format: uuid
-     * @description UUID of this hook invocation.
+     * @description UUID of this hook invocation: any 8-4-4-4-12 hexadecimal string, in either letter case. The version and variant digits of RFC 9562 are not required: CDS Hooks 2.0 types hookInstance as a "UUID", and the spec's own examples (e.g. `d1577c69-dfbe-44ad-0a6d-…` variants) and real clients do not all set them (docs/protocol.md "hookInstance").
      */
     HookInstance: string;
     /**
@@ -508,9 +503,18 @@ export interface components {
      * @description Base URL of the CDS client's FHIR server, http or https (https when production data is exchanged). The service fetches the prefetch keys it was not given from here.
      */
     FhirServer: string;
-    /** @description Prefetched data, keyed by the service's prefetch keys. A key that is absent was not fetched by the client (the service may fetch it itself); a key whose value is `null` means there is no data. A search result is a `searchset` Bundle; an OperationOutcome means the client failed to fetch it. */
+    /** @description Prefetched data, keyed by the prefetch keys the service declares in discovery (the same eight keys for every service). A declared key that is absent was not fetched by the client (the service may fetch it itself); a declared key whose value is `null` means there is no data. A search result is a `searchset` Bundle; an OperationOutcome means the client failed to fetch it. Keys the service does not declare are ignored: not read and not validated (CDS Hooks 2.0 "Prefetch Template": the service asks only for what it declared, and the spec's own example sends a `"user": "123"` key; docs/protocol.md "Prefetch keys"). */
     Prefetch: {
-      [key: string]: components['schemas']['FhirResource'] | null;
+      patient?: components['schemas']['FhirResource'] | null;
+      labs?: components['schemas']['FhirResource'] | null;
+      boneDensity?: components['schemas']['FhirResource'] | null;
+      conditions?: components['schemas']['FhirResource'] | null;
+      medicationRequests?: components['schemas']['FhirResource'] | null;
+      medicationStatements?: components['schemas']['FhirResource'] | null;
+      medicationAdministrations?: components['schemas']['FhirResource'] | null;
+      procedures?: components['schemas']['FhirResource'] | null;
+    } & {
+      [key: string]: unknown;
     };
     /**
      * patient-view request
@@ -559,6 +563,47 @@ export interface components {
       fhirAuthorization?: components['schemas']['FhirAuthorization'];
       context: components['schemas']['OrderSignContext'];
       prefetch?: components['schemas']['Prefetch'];
+    };
+    /**
+     * accepted feedback
+     * @description The user accepted suggestions of the card. `overrideReason` is not allowed.
+     */
+    AcceptedFeedback: {
+      /**
+       * Format: uuid
+       * @description The `card.uuid` from the response: a card this service issued (422 otherwise).
+       */
+      card: string;
+      /** @constant */
+      outcome: 'accepted';
+      /** @description The suggestions accepted: each `id` must be the uuid of a suggestion of this card (422 otherwise). */
+      acceptedSuggestions: components['schemas']['AcceptedSuggestion'][];
+      overrideReason?: never;
+      /**
+       * Format: date-time
+       * @description When the user acted: RFC 3339 with seconds and `Z` or an offset (e.g. 1985-04-12T23:20:50.52Z); in UTC from year 0001 to 9999.
+       */
+      outcomeTimestamp: string;
+    };
+    /**
+     * overridden feedback
+     * @description The user overrode the card. `acceptedSuggestions` is not allowed.
+     */
+    OverriddenFeedback: {
+      /**
+       * Format: uuid
+       * @description The `card.uuid` from the response: a card this service issued (422 otherwise).
+       */
+      card: string;
+      /** @constant */
+      outcome: 'overridden';
+      acceptedSuggestions?: never;
+      overrideReason?: components['schemas']['OverrideReason'];
+      /**
+       * Format: date-time
+       * @description When the user acted: RFC 3339 with seconds and `Z` or an offset (e.g. 1985-04-12T23:20:50.52Z); in UTC from year 0001 to 9999.
+       */
+      outcomeTimestamp: string;
     };
   };
   responses: {
@@ -666,7 +711,7 @@ export interface components {
         'application/json': components['schemas']['OperationOutcome'];
       };
     };
-    /** @description The feedback names a card this service did not issue (unknown uuid, a card of another service, or one whose issue could not be recorded). Nothing of the request was stored. */
+    /** @description The feedback names a card this service did not issue (unknown uuid, a card of another service, or one whose issue could not be recorded), or accepts a suggestion id that is not a suggestion of its card. Nothing of the request was stored. */
     UnknownCard: {
       headers: {
         'X-Request-Id': components['headers']['X-Request-Id'];
@@ -958,6 +1003,7 @@ export interface operations {
           /**
            * @example {
            *       "stored": 1,
+           *       "enriched": 0,
            *       "duplicates": 0
            *     }
            */
