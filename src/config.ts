@@ -284,7 +284,7 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
 }
 
-function loadGuidelineConfig(file: string | undefined): GuidelineConfig {
+export function loadGuidelineConfig(file: string | undefined): GuidelineConfig {
   if (!file) return resolveGuidelineConfig();
   let overrides: unknown;
   try {

@@ -7,7 +7,13 @@
  * - data that cannot be had → DataUnavailableError (HTTP 412), never an empty answer.
  */
 import type { Bundle, FhirResource, OperationOutcome } from 'fhir/r4';
-import { createFhirClient, FhirRequestError, nextLink, type FhirClient } from '../fhir/client';
+import {
+  createFhirClient,
+  FhirRequestError,
+  nextLink,
+  type FhirClient,
+  type RetryOptions,
+} from '../fhir/client';
 import type { CdsRequest, HookContext } from './request';
 
 export class DataUnavailableError extends Error {
@@ -37,6 +43,8 @@ export interface FhirAccessOptions {
   /** `_count` added to the service's own searches (unless the template sets one); undefined: none. */
   searchCount?: number;
   fetch?: typeof fetch;
+  /** Retries on 429 / 5xx (src/fhir/client.ts); hook calls leave it unset, the worklist sets it. */
+  retry?: RetryOptions;
 }
 
 export interface ResolvedPrefetch {
