@@ -9,6 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadGuidelineConfig } from '../config';
+import type { RetryOptions } from '../fhir/client';
 import type { GuidelineConfig } from '../guideline/config';
 import { formatReport } from './format';
 import { parseFhirBase, parseFormat, parsePeriod, parseProfile, WorklistInputError } from './input';
@@ -22,6 +23,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   now: () => Date;
   fetch?: typeof fetch;
+  /** Tests: shorter backoff, smaller pages than the CLI's. */
+  fhir?: { retry?: RetryOptions; searchCount?: number };
 }
 
 export const WORKLIST_FHIR = {
@@ -56,7 +59,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       allowPositionals: false,
     }).values;
   } catch (error) {
-    io.stderr(`worklist: ${error instanceof Error ? error.message : 'bad options'}\n${USAGE}\n`);
+    // node:util's own error (its message names the option); by shape, not instanceof (realms).
+    const message = (error as { message?: unknown } | null)?.message;
+    io.stderr(`worklist: ${typeof message === 'string' ? message : 'bad options'}\n${USAGE}\n`);
     return 2;
   }
   if (values.help) {
@@ -94,7 +99,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       {
         baseUrl: options.baseUrl,
         ...(token ? { accessToken: token } : {}),
-        fhir: { ...WORKLIST_FHIR, ...(io.fetch ? { fetch: io.fetch } : {}) },
+        fhir: {
+          ...WORKLIST_FHIR,
+          ...(io.fetch ? { fetch: io.fetch } : {}),
+          ...io.fhir,
+        },
         concurrency: options.concurrency,
       },
       { period: options.period, now: io.now(), guideline, profile: options.profile },
