@@ -13,7 +13,7 @@ import type { RetryOptions } from '../fhir/client';
 import type { GuidelineConfig } from '../guideline/config';
 import { formatReport } from './format';
 import { parseFhirBase, parseFormat, parsePeriod, parseProfile, WorklistInputError } from './input';
-import { runWorklist, WorklistSourceError, type Progress } from './population';
+import { runWorklist, WORKLIST_FHIR, WorklistSourceError, type Progress } from './population';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -26,14 +26,6 @@ export interface CliIo {
   /** Tests: shorter backoff, smaller pages than the CLI's. */
   fhir?: { retry?: RetryOptions; searchCount?: number };
 }
-
-export const WORKLIST_FHIR = {
-  timeoutMs: 30_000,
-  maxPages: 1000,
-  maxResponseBytes: 50_000_000,
-  searchCount: 200,
-  retry: { retries: 4, baseDelayMs: 500, maxDelayMs: 10_000 },
-} as const;
 
 const USAGE =
   'usage: npm run worklist -- --fhir <base URL> --from YYYY-MM-DD --to YYYY-MM-DD [--profile no|dk|se] [--format table|json|csv] [--out FILE] [--token TOKEN] [--concurrency N]';

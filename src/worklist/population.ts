@@ -58,6 +58,15 @@ export interface WorklistReport {
   fhirRequests: number;
 }
 
+/** The worklist's FHIR access: long deadlines, big pages, retries on 429 / 5xx (CLI and service). */
+export const WORKLIST_FHIR = {
+  timeoutMs: 30_000,
+  maxPages: 1000,
+  maxResponseBytes: 50_000_000,
+  searchCount: 200,
+  retry: { retries: 4, baseDelayMs: 500, maxDelayMs: 10_000 },
+} as const;
+
 export interface Progress {
   found: number;
   done: number;

@@ -5,6 +5,7 @@ import { createLogger } from '../../src/http/logger';
 import { DEFAULT_GUIDELINE_CONFIG } from '../../src/guideline/config';
 import { PROFILE_SETTINGS, type Profile } from '../../src/guideline/profiles';
 import type { QualityStore } from '../../src/store/types';
+import type { WorklistSource } from '../../src/worklist/population';
 import { NOW } from './fhir';
 import { RecordingStore } from './stores';
 
@@ -31,6 +32,8 @@ export function testApp(
     now?: () => Date;
     profile?: Profile;
     tenantProfiles?: Record<string, Profile>;
+    /** The FLS worklist's FHIR server (WORKLIST_FHIR_BASE). */
+    worklist?: WorklistSource;
   } = {},
 ): TestApp {
   const logs: string[] = [];
@@ -59,6 +62,7 @@ export function testApp(
     store,
     ...(options.auth ? { auth: options.auth } : {}),
     ...(options.tenantProfiles ? { tenantProfiles: options.tenantProfiles } : {}),
+    ...(options.worklist ? { worklist: options.worklist } : {}),
   });
   return { app, logs, store };
 }

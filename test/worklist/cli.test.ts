@@ -9,55 +9,9 @@ import { join } from 'node:path';
 import type { FhirResource } from 'fhir/r4';
 import { main, type CliIo } from '../../src/worklist/cli';
 import type { WorklistReport } from '../../src/worklist/population';
-import {
-  activeRequest,
-  daysAgo,
-  DRUGS,
-  fracture,
-  labs,
-  NOW,
-  patient,
-  tScore,
-} from '../helpers/fhir';
+import { daysAgo, fracture, NOW } from '../helpers/fhir';
 import { outcome, send, startFhirServer, type FakeFhirServer } from '../helpers/fhir-server';
-
-/** The helpers' resources, re-pointed at patient `id`. */
-function forPatient(id: string, resources: FhirResource[]): FhirResource[] {
-  return resources.map((resource) =>
-    resource.resourceType === 'Patient'
-      ? { ...resource, id }
-      : ({ ...resource, subject: { reference: `Patient/${id}` } } as FhirResource),
-  );
-}
-
-const screening = (days: number): FhirResource[] => [
-  labs.calcium(2.4, daysAgo(days)),
-  labs.albumin(40, daysAgo(days)),
-  labs.creatinine(70, daysAgo(days)),
-  labs.vitaminD(80, daysAgo(days)),
-  labs.tsh(1.5, daysAgo(days)),
-  labs.ft4(15, daysAgo(days)),
-];
-
-const LIBRARY: FhirResource[] = [
-  ...forPatient('p-labs', [patient(), fracture('radius', daysAgo(30))]),
-  ...forPatient('p-decide', [
-    patient(),
-    fracture('radius', daysAgo(100)),
-    ...screening(90),
-    tScore('hip', -2.6, daysAgo(60)),
-  ]),
-  ...forPatient('p-treated', [
-    patient(),
-    fracture('vertebra', daysAgo(200)),
-    ...screening(190),
-    tScore('spine', -3.1, daysAgo(180)),
-    activeRequest(DRUGS.alendronate, daysAgo(150)),
-  ]),
-  ...forPatient('p-young', [patient({ birthDate: '1985-01-01' }), fracture('radius', daysAgo(20))]),
-  // A fracture before the period: found by the stub (it ignores onset-date), not on the list.
-  ...forPatient('p-old', [patient(), fracture('hip', daysAgo(900))]),
-];
+import { forPatient, LIBRARY } from './library';
 
 interface Run {
   code: number;
