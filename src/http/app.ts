@@ -328,7 +328,8 @@ export function createApp(options: AppOptions): express.Express {
         res.send(toCsv(report.patients));
         return;
       }
-      res.json(report);
+      const body: components['schemas']['WorklistReport'] = report;
+      res.json(body);
     })
     .all(methodNotAllowed('GET'));
 
