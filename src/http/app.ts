@@ -13,7 +13,7 @@ import { PROFILE_SETTINGS, type Profile } from '../guideline/profiles';
 import { FeedbackService } from '../feedback/service';
 import type { QualityStore } from '../store/types';
 import { toCsv, toMeasureReport } from '../worklist/format';
-import { parsePeriod, parseProfile, WorklistInputError } from '../worklist/input';
+import { parsePeriod, parseProfile } from '../worklist/input';
 import {
   runWorklist,
   WorklistSourceError,

@@ -6,7 +6,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FhirResource } from 'fhir/r4';
 import { main, type CliIo } from '../../src/worklist/cli';
 import type { WorklistReport } from '../../src/worklist/population';
 import { daysAgo, fracture, NOW } from '../helpers/fhir';
