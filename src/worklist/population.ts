@@ -17,6 +17,7 @@ import {
   evaluatePatient,
   INDICATOR_IDS,
   type ExcludedPatient,
+  type PatientResult,
   type Period,
   type WorklistRow,
   type WorklistSettings,
@@ -259,7 +260,7 @@ export async function runWorklist(
       const patientId = next.value;
       const read = await readPatient(source, patientId, counting);
       const result = read.ok
-        ? evaluatePatient(patientId, read.resources, settings)
+        ? evaluateSafely(patientId, read.resources, settings)
         : { kind: 'row' as const, row: unreadableRow(patientId, read.reason) };
       if (result.kind === 'row') {
         rows.push(result.row);
@@ -292,6 +293,23 @@ export async function runWorklist(
     ...(routing ? { routing } : {}),
     fhirRequests,
   };
+}
+
+/** evaluatePatient, but data that breaks it makes the patient undecided, never a crashed run. */
+function evaluateSafely(
+  patientId: string,
+  resources: FhirResource[],
+  settings: WorklistSettings,
+): PatientResult {
+  try {
+    return evaluatePatient(patientId, resources, settings);
+  } catch (error) {
+    const name = error instanceof Error ? error.name : 'unknown error';
+    return {
+      kind: 'row',
+      row: unreadableRow(patientId, `the patient's data could not be evaluated (${name})`),
+    };
+  }
 }
 
 /** A patient whose data could not be read: on the list, undecided, with the reason. */

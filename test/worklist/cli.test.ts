@@ -148,6 +148,22 @@ describe('npm run worklist', () => {
     expect(identified).toMatchObject({ numerator: 3, undecided: 1 });
   });
 
+  it('a patient whose labs search answers garbage is undecided; the others are evaluated', async () => {
+    server.setInterceptor((request, res) => {
+      if (!request.query.startsWith('Observation?patient=p-decide')) return false;
+      res.writeHead(200, { 'Content-Type': 'application/fhir+json' });
+      res.end('{"resourceType": "Bundle", "entry": [');
+      return true;
+    });
+    const { code, stdout } = await run(['--fhir', server.baseUrl, ...period, '--format', 'json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as WorklistReport;
+    const decide = report.patients.find((row) => row.patientId === 'p-decide');
+    expect(decide?.step).toBe('undecided');
+    expect(decide?.undecidedReason).toMatch(/labs: .*not JSON/);
+    expect(report.patients.find((row) => row.patientId === 'p-labs')?.step).toBe('labs-missing');
+  });
+
   it('writes --out and draws a progress line on a terminal', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'worklist-')), 'list.txt');
     const { code, stdout, stderr } = await run(
