@@ -231,12 +231,17 @@ export function evaluatePatient(
   const dxaSince = snapshot.tScores.some((score) => score.time >= dxaFrom);
   const started = treatment.currentNow || treatment.startedSince(fractureTime);
 
+  // Started since the fracture but stopped, and the rules (which see no current drug)
+  // indicate treatment again: the decision is due again (a Decision, docs/worklist.md).
+  const stopped =
+    started &&
+    !treatment.currentNow &&
+    findings.some((finding) => INDICATION_RULES.has(finding.rule));
   let step: WorklistStep;
-  if (started) {
-    step = findings.some((finding) => FOLLOW_UP_RULES.has(finding.rule))
-      ? 'follow-up-due'
-      : 'on-treatment';
-  } else if (!labsComplete) step = 'labs-missing';
+  if (started && findings.some((finding) => FOLLOW_UP_RULES.has(finding.rule))) {
+    step = 'follow-up-due';
+  } else if (started && !stopped) step = 'on-treatment';
+  else if (!labsComplete) step = 'labs-missing';
   else if (!dxaSince && !r4Now) step = 'dxa-missing';
   else if (indicatedNow.length > 0) step = 'decision-due';
   else step = 'no-treatment-indicated';

@@ -105,6 +105,17 @@ describe('steps', () => {
       'on-treatment',
     ],
     [
+      'alendronate started after the fracture and stopped, R3 indicates it again',
+      [
+        fracture('radius', daysAgo(300)),
+        ...screening(20),
+        tScore('hip', -2.8, daysAgo(280)),
+        statement(DRUGS.alendronate, daysAgo(250), { end: daysAgo(190), status: 'stopped' }),
+      ],
+      'no',
+      'decision-due',
+    ],
+    [
       'denosumab given after the fracture, next injection overdue (R21)',
       [
         fracture('radius', daysAgo(300)),
