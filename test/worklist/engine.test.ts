@@ -340,6 +340,18 @@ describe('indicators, on both sides of each window', () => {
       'not-met',
     ],
     [
+      'alendronate from day 112 (the last day)',
+      [fracture('radius', daysAgo(200)), activeRequest(DRUGS.alendronate, daysAgo(88))],
+      'treatment-started-16w',
+      'met',
+    ],
+    [
+      'alendronate from day 113',
+      [fracture('radius', daysAgo(200)), activeRequest(DRUGS.alendronate, daysAgo(87))],
+      'treatment-started-16w',
+      'not-met',
+    ],
+    [
       'already on alendronate before the fracture',
       [fracture('radius', daysAgo(200)), activeRequest(DRUGS.alendronate, daysAgo(400))],
       'treatment-started-16w',
@@ -364,6 +376,18 @@ describe('indicators, on both sides of each window', () => {
         fracture('radius', daysAgo(400)),
         statement(DRUGS.alendronate, daysAgo(300), { end: daysAgo(200) }),
       ],
+      'on-treatment-52w',
+      'not-met',
+    ],
+    [
+      'fracture 365 days ago, on alendronate since day 65',
+      [fracture('radius', daysAgo(365)), activeRequest(DRUGS.alendronate, daysAgo(300))],
+      'on-treatment-52w',
+      'met',
+    ],
+    [
+      'fracture 365 days ago, alendronate only from day 364½ (after the 52-week point)',
+      [fracture('radius', daysAgo(365)), activeRequest(DRUGS.alendronate, daysAgo(0.5))],
       'on-treatment-52w',
       'not-met',
     ],
