@@ -83,8 +83,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     throw error;
   }
   const token = values.token ?? io.env.WORKLIST_FHIR_TOKEN;
+  // At most ten redraws a second, and always the last state (found = read).
+  let drawnAt = 0;
   const drawProgress = (progress: Progress): void => {
-    if (io.progress) io.stderr(`\r\u001b[Kpatients found ${progress.found}, read ${progress.done}`);
+    if (!io.progress) return;
+    const at = performance.now();
+    if (at - drawnAt < 100 && progress.done !== progress.found) return;
+    drawnAt = at;
+    io.stderr(`\r\u001b[Kpatients found ${progress.found}, read ${progress.done}`);
   };
   try {
     const report = await runWorklist(
