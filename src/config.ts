@@ -90,6 +90,21 @@ const envSchema = z
       .refine((value) => !/[?#]/.test(value), 'must not have a query or fragment')
       .transform((value) => value.replace(/\/+$/, ''))
       .optional(),
+    /**
+     * The FHIR server GET /worklist reads (pathway.md): fixed by the operator, never
+     * named by a caller. Unset: the worklist routes answer 503.
+     */
+    WORKLIST_FHIR_BASE: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .refine((value) => !/[?#]/.test(value), 'must not have a query or fragment')
+      .transform((value) => value.replace(/\/+$/, ''))
+      .optional(),
+    /** Bearer token for WORKLIST_FHIR_BASE, when it wants one (a system token). */
+    WORKLIST_FHIR_TOKEN: z.string().min(1).optional(),
+    /** Patients the worklist reads at the same time. */
+    WORKLIST_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+    /** Deadline for each of the worklist's FHIR queries (all pages of one key). */
+    WORKLIST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
     /** Comma-separated JWS algorithms accepted; asymmetric only. */
     JWT_ALGORITHMS: z
@@ -189,6 +204,8 @@ export interface AppConfig {
   guideline: GuidelineConfig;
   auth: AuthConfig;
   store: StoreSettings;
+  /** The FLS worklist's FHIR server (GET /worklist); undefined: not configured. */
+  worklist?: { baseUrl: string; accessToken?: string; concurrency: number; timeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -227,6 +244,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     guideline: loadGuidelineConfig(e.GUIDELINE_CONFIG_FILE),
     auth: resolveAuth(e),
     store: storeSettingsFrom(e),
+    ...(e.WORKLIST_FHIR_BASE
+      ? {
+          worklist: {
+            baseUrl: e.WORKLIST_FHIR_BASE,
+            ...(e.WORKLIST_FHIR_TOKEN ? { accessToken: e.WORKLIST_FHIR_TOKEN } : {}),
+            concurrency: e.WORKLIST_CONCURRENCY,
+            timeoutMs: e.WORKLIST_TIMEOUT_MS,
+          },
+        }
+      : {}),
   };
 }
 
@@ -238,7 +265,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 function resolveAuth(e: z.infer<typeof envSchema>): AuthConfig {
   const production = e.NODE_ENV === 'production';
   const clients = loadTrustedClients(e.CDS_TRUSTED_CLIENTS, e.CDS_TRUSTED_CLIENTS_FILE);
-  if (e.CDS_AUTH === 'off') return { mode: 'off', why: 'CDS_AUTH=off' };
+  if (e.CDS_AUTH === 'off') {
+    // The worklist lists patients: never served without authentication in production.
+    if (production && e.WORKLIST_FHIR_BASE) {
+      throw new ConfigError(
+        'WORKLIST_FHIR_BASE with CDS_AUTH=off and NODE_ENV=production: the worklist holds patient data and is never served without authentication in production',
+      );
+    }
+    return { mode: 'off', why: 'CDS_AUTH=off' };
+  }
   if (!clients) {
     if (e.CDS_AUTH === 'on') {
       throw new ConfigError(
@@ -301,7 +336,7 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
 }
 
-function loadGuidelineConfig(file: string | undefined): GuidelineConfig {
+export function loadGuidelineConfig(file: string | undefined): GuidelineConfig {
   if (!file) return resolveGuidelineConfig();
   let overrides: unknown;
   try {

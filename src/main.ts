@@ -10,6 +10,7 @@ import { createLogger, logOutput, type Logger } from './http/logger';
 import { createMetrics, instrumentStore, metricsListener } from './http/metrics';
 import { describeStore, openStore } from './store/open';
 import { StoreError, type QualityStore } from './store/types';
+import { WORKLIST_FHIR } from './worklist/population';
 
 /** Expired JWT ids are deleted this often (any replica may do it). */
 const JTI_PURGE_INTERVAL_MS = 5 * 60_000;
@@ -85,6 +86,20 @@ async function main(): Promise<void> {
               replay: store,
             }),
             ...(config.auth.publicBaseUrl ? { publicBaseUrl: config.auth.publicBaseUrl } : {}),
+          },
+        }
+      : {}),
+    ...(config.worklist
+      ? {
+          worklist: {
+            baseUrl: config.worklist.baseUrl,
+            ...(config.worklist.accessToken ? { accessToken: config.worklist.accessToken } : {}),
+            concurrency: config.worklist.concurrency,
+            fhir: {
+              ...WORKLIST_FHIR,
+              timeoutMs: config.worklist.timeoutMs,
+              maxResponseBytes: config.fhir.maxResponseBytes,
+            },
           },
         }
       : {}),

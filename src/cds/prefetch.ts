@@ -13,6 +13,7 @@ import {
   nextLink,
   type FhirClient,
   type FhirFailure,
+  type RetryOptions,
 } from '../fhir/client';
 import type { CdsRequest, HookContext } from './request';
 
@@ -45,6 +46,8 @@ export interface FhirAccessOptions {
   fetch?: typeof fetch;
   /** Told about each key the service fetched itself (metrics; the HTTP layer passes it in). */
   observeFetch?: FhirFetchObserver;
+  /** Retries on 429 / 5xx (src/fhir/client.ts); hook calls leave it unset, the worklist sets it. */
+  retry?: RetryOptions;
 }
 
 /**

@@ -13,6 +13,20 @@ export interface FhirClientOptions {
   maxPages: number;
   maxResponseBytes: number;
   fetch?: typeof fetch;
+  /**
+   * Retries of one GET answered 429 / 5xx or not reached (network), with exponential
+   * backoff (Retry-After honoured up to maxDelayMs). undefined: none — a hook call
+   * has seconds, not retries; the worklist (src/worklist) uses them.
+   */
+  retry?: RetryOptions;
+}
+
+export interface RetryOptions {
+  /** Retries after the first attempt. */
+  retries: number;
+  /** First backoff; doubles each retry. */
+  baseDelayMs: number;
+  maxDelayMs: number;
 }
 
 export type FhirFailure =
@@ -23,6 +37,8 @@ export class FhirRequestError extends Error {
     readonly failure: FhirFailure,
     message: string,
     readonly status?: number,
+    /** From a 429 / 503 answer's Retry-After (seconds), when it gave one. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'FhirRequestError';
@@ -58,6 +74,25 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
   };
 
   const get = async (query: string, signal?: AbortSignal): Promise<FhirResource> => {
+    const retry = options.retry;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await getOnce(query, signal);
+      } catch (error) {
+        if (!retry || attempt >= retry.retries || !(error instanceof FhirRequestError)) throw error;
+        const retryable =
+          error.failure === 'network' ||
+          (error.failure === 'http-status' &&
+            error.status !== undefined &&
+            (error.status === 429 || error.status >= 500));
+        if (!retryable || signal?.aborted) throw error;
+        const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt);
+        await delay(Math.min(retry.maxDelayMs, error.retryAfterMs ?? backoff), signal);
+      }
+    }
+  };
+
+  const getOnce = async (query: string, signal?: AbortSignal): Promise<FhirResource> => {
     const headers: Record<string, string> = { Accept: 'application/fhir+json, application/json' };
     if (options.accessToken) headers.Authorization = `Bearer ${options.accessToken}`;
     let response: Response;
@@ -102,6 +137,7 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
         'http-status',
         `the FHIR server answered HTTP ${response.status}`,
         response.status,
+        retryAfterMs(response.headers.get('retry-after')),
       );
     }
     let body: unknown;
@@ -170,6 +206,24 @@ export function createFhirClient(options: FhirClientOptions): FhirClient {
       return followNext(first, AbortSignal.timeout(options.timeoutMs));
     },
   };
+}
+
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null || !/^\d{1,6}$/.test(header.trim())) return undefined;
+  return Number(header.trim()) * 1000;
+}
+
+/** Wait `ms`, or less when the signal aborts (the next attempt then fails as a timeout). */
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 export function nextLink(bundle: Bundle): string | undefined {

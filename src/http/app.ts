@@ -12,6 +12,14 @@ import type { Language } from '../cards/texts';
 import { PROFILE_SETTINGS, type Profile } from '../guideline/profiles';
 import { FeedbackService } from '../feedback/service';
 import type { QualityStore } from '../store/types';
+import { toCsv, toMeasureReport } from '../worklist/format';
+import { parsePeriod, parseProfile } from '../worklist/input';
+import {
+  runWorklist,
+  WorklistSourceError,
+  type WorklistReport,
+  type WorklistSource,
+} from '../worklist/population';
 import { authenticate } from './auth/middleware';
 import type { AuthFailureReason, TokenVerifier } from './auth/verify';
 import { HttpError, mapError } from './errors';
@@ -41,6 +49,11 @@ export interface AppOptions {
   auth?: AuthSettings;
   /** JWT `tenant` → site profile, for a deployment that serves several sites (auth on). */
   tenantProfiles?: Readonly<Record<string, Profile>>;
+  /**
+   * The FHIR server the FLS worklist reads (WORKLIST_FHIR_BASE); undefined: the
+   * worklist routes answer 503. A caller can never name another server.
+   */
+  worklist?: WorklistSource;
   /** Shared with main.ts: healthz answers 200 only while "ready". */
   lifecycle?: { state: 'starting' | 'ready' | 'stopping' };
   /**
@@ -311,6 +324,82 @@ export function createApp(options: AppOptions): express.Express {
       const report: components['schemas']['QualityIndicatorReport'] =
         await feedback.qualityIndicators({ from: req.query.from, to: req.query.to });
       res.json(report);
+    })
+    .all(methodNotAllowed('GET'));
+
+  // The FLS worklist (pathway.md): patient data, behind the same authentication as every route.
+  const worklist = async (req: Request, res: Response): Promise<WorklistReport> => {
+    const source = options.worklist;
+    if (!source) {
+      throw new HttpError(
+        503,
+        'not-supported',
+        'the worklist is not configured on this service (WORKLIST_FHIR_BASE)',
+      );
+    }
+    if (req.query.fhirServer !== undefined) {
+      throw new HttpError(
+        400,
+        'invalid',
+        'fhirServer: not accepted; the worklist reads the FHIR server the service is configured with',
+      );
+    }
+    const tenantProfile = res.locals.tenant
+      ? options.tenantProfiles?.[res.locals.tenant]
+      : undefined;
+    const period = parsePeriod(req.query.from, req.query.to);
+    const profile = parseProfile(req.query.profile, tenantProfile ?? options.deps.profile ?? 'no');
+    try {
+      return await runWorklist(source, {
+        period,
+        profile,
+        now: options.deps.now(),
+        guideline: options.deps.guideline,
+      });
+    } catch (error) {
+      if (!(error instanceof WorklistSourceError)) throw error;
+      logger.warn(
+        { reqId: res.locals.log?.id, cause: error.message },
+        'worklist FHIR search failed',
+      );
+      throw new HttpError(
+        502,
+        'transient',
+        'the FHIR server the worklist reads could not be searched; the service log says why',
+      );
+    }
+  };
+
+  app
+    .route('/worklist')
+    .get(async (req, res) => {
+      const format = req.query.format;
+      if (format !== undefined && format !== 'json' && format !== 'csv') {
+        throw new HttpError(400, 'invalid', 'format: must be json or csv');
+      }
+      const csv =
+        format === 'csv' ||
+        (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
+      const report = await worklist(req, res);
+      if (csv) {
+        res.type('text/csv; charset=utf-8');
+        res.setHeader(
+          'Content-Disposition',
+          `attachment; filename="worklist-${report.period.from}-${report.period.to}.csv"`,
+        );
+        res.send(toCsv(report.patients));
+        return;
+      }
+      const body: components['schemas']['WorklistReport'] = report;
+      res.json(body);
+    })
+    .all(methodNotAllowed('GET'));
+
+  app
+    .route('/worklist/measure-report')
+    .get(async (req, res) => {
+      const report = await worklist(req, res);
+      res.type('application/fhir+json').send(JSON.stringify(toMeasureReport(report)));
     })
     .all(methodNotAllowed('GET'));
 

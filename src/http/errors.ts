@@ -8,6 +8,7 @@ import { DataUnavailableError, PrefetchShapeError } from '../cds/prefetch';
 import { RequestValidationError } from '../cds/request';
 import { UnknownCardsError, UnknownSuggestionsError } from '../feedback/service';
 import { StoreError } from '../store/types';
+import { WorklistInputError } from '../worklist/input';
 import { AuthenticationError } from './auth/middleware';
 
 export class HttpError extends Error {
@@ -85,6 +86,7 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof RequestValidationError || error instanceof PrefetchShapeError) {
     return outcome(400, 'invalid', error.message);
   }
+  if (error instanceof WorklistInputError) return outcome(400, 'invalid', error.message);
   if (error instanceof DataUnavailableError) return outcome(412, 'incomplete', error.message);
   const type =
     typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;

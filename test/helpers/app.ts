@@ -6,6 +6,7 @@ import type { AppMetrics } from '../../src/http/metrics';
 import { DEFAULT_GUIDELINE_CONFIG } from '../../src/guideline/config';
 import { PROFILE_SETTINGS, type Profile } from '../../src/guideline/profiles';
 import type { QualityStore } from '../../src/store/types';
+import type { WorklistSource } from '../../src/worklist/population';
 import { NOW } from './fhir';
 import { RecordingStore } from './stores';
 
@@ -33,6 +34,8 @@ export function testApp(
     profile?: Profile;
     tenantProfiles?: Record<string, Profile>;
     metrics?: AppMetrics;
+    /** The FLS worklist's FHIR server (WORKLIST_FHIR_BASE). */
+    worklist?: WorklistSource;
   } = {},
 ): TestApp {
   const logs: string[] = [];
@@ -62,6 +65,7 @@ export function testApp(
     ...(options.auth ? { auth: options.auth } : {}),
     ...(options.tenantProfiles ? { tenantProfiles: options.tenantProfiles } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.worklist ? { worklist: options.worklist } : {}),
   });
   return { app, logs, store };
 }

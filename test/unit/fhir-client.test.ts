@@ -213,3 +213,54 @@ describe('CDS Hooks 2.0 § FHIR Resource Access — one deadline per search', ()
     expect(error.failure).toBe<FhirFailure>('timeout');
   });
 });
+
+describe('retries (opt-in: the worklist uses them, hook calls do not)', () => {
+  const RETRY = { retries: 2, baseDelayMs: 5, maxDelayMs: 20 };
+  /** Answer the first `times` requests with `status`, then serve normally. */
+  const failFirst = (times: number, status: number, headers: Record<string, string> = {}) => {
+    let failed = 0;
+    server.setInterceptor((_request, res) => {
+      if (failed >= times) return false;
+      failed += 1;
+      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+      send(res, status, { resourceType: 'OperationOutcome', issue: [] });
+      return true;
+    });
+  };
+
+  test.each([429, 500, 503])('HTTP %i twice, then the answer', async (status) => {
+    failFirst(2, status);
+    const bundle = await client({ retry: RETRY }).searchAll(SEARCH);
+    expect(bundle.entry).toHaveLength(5);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  test('one failure more than the retries: the last status is reported', async () => {
+    failFirst(3, 503);
+    const error = await failureOf(client({ retry: RETRY }).searchAll(SEARCH));
+    expect(error).toMatchObject({ failure: 'http-status', status: 503 });
+    expect(server.requests).toHaveLength(3);
+  });
+
+  test('Retry-After (seconds) is honoured up to maxDelayMs', async () => {
+    failFirst(1, 429, { 'Retry-After': '120' });
+    const started = performance.now();
+    await client({ retry: RETRY }).get(`Patient/${PATIENT_ID}`);
+    // 120 s asked, 20 ms allowed: the retry came after the cap, not after two minutes.
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  test.each([400, 404])('HTTP %i is not retried', async (status) => {
+    failFirst(1, status);
+    const error = await failureOf(client({ retry: RETRY }).get(`Patient/${PATIENT_ID}`));
+    expect(error.status).toBe(status);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  test('without the option a 503 is not retried (hook calls keep their seconds)', async () => {
+    failFirst(1, 503);
+    await failureOf(client().get(`Patient/${PATIENT_ID}`));
+    expect(server.requests).toHaveLength(1);
+  });
+});

@@ -28,7 +28,7 @@ import { correctedCalcium, judge, labEvidence, lowEgfr } from '../labs';
 import { hypercalcaemia, hypocalcaemia, vitaminDLow } from './blood-results';
 
 /** The "Osteoporose-primærscreening" package (000): s-Ca, albumin, creatinine (GFR), 25-OH D, TSH, FT4. */
-const SCREENING_ANALYTES = {
+export const SCREENING_ANALYTES = {
   calciumTotal: ['calciumTotal', 'calciumCorrected'],
   albumin: ['albumin'],
   creatinine: ['creatinine', 'egfr'],

@@ -184,6 +184,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/worklist': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The FLS worklist: every sentinel fracture patient of the period
+     * @description Searches the configured FHIR server (WORKLIST_FHIR_BASE; a caller cannot name another — `fhirServer` is refused) for fracture Conditions with onset in the period, reads each patient with the patient-view prefetch queries, and evaluates the same snapshot and rules as the hooks: per patient the sentinel fracture, group (spine / non-spine), step, overdue flags, routing and card codes; and the quality indicators with numerator, denominator, undecided and pending. JSON by default; CSV (one line per patient) with `format=csv` or `Accept: text/csv`. See docs/worklist.md.
+     */
+    get: operations['worklist'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/worklist/measure-report': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The FLS quality indicators as a FHIR R4 MeasureReport
+     * @description The indicators of GET /worklist as a MeasureReport (status complete, type summary, the period): one group per indicator, its populations (initial-population, denominator, numerator, denominator-exclusion = undecided) and measureScore; the IOF levels (50 % / 80 %) in the group's code.text and an extension.
+     */
+    get: operations['worklistMeasureReport'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -604,6 +644,123 @@ export interface components {
        * @description When the user acted: RFC 3339 with seconds and `Z` or an offset (e.g. 1985-04-12T23:20:50.52Z); in UTC from year 0001 to 9999.
        */
       outcomeTimestamp: string;
+    };
+    /** @description FHIR R4 MeasureReport (http://hl7.org/fhir/R4/measurereport.html), summary. */
+    MeasureReport: {
+      /** @constant */
+      resourceType: 'MeasureReport';
+      /** @constant */
+      status: 'complete';
+      /** @constant */
+      type: 'summary';
+      measure?: string;
+      date?: string;
+      period: {
+        start?: string;
+        end?: string;
+      };
+      group: {
+        [key: string]: unknown;
+      }[];
+    };
+    WorklistReport: {
+      period: {
+        /** Format: date */
+        from: string;
+        /** Format: date */
+        to: string;
+      };
+      /** @enum {string} */
+      profile: 'no' | 'dk' | 'se';
+      /** Format: date-time */
+      evaluatedAt: string;
+      patients: components['schemas']['WorklistRow'][];
+      excluded: {
+        patientId: string;
+        /** @enum {string} */
+        reason: 'no-fracture-in-period' | 'atypical-femur-fracture';
+      }[];
+      indicators: components['schemas']['WorklistIndicator'][];
+      routing?: {
+        code: string;
+        count: number;
+        share: number;
+        /** @description dk: the share seed 003 reports. */
+        expected?: number;
+      }[];
+      fhirRequests: number;
+    };
+    WorklistIndicatorCount: {
+      numerator: number;
+      /** @description Patients whose data decides it (met + not met). */
+      denominator: number;
+      /** @description Patients whose data cannot decide it (missing or unreadable dates / codes). */
+      undecided: number;
+      /** @description Patients whose window has not closed yet. */
+      pending: number;
+    };
+    WorklistIndicator: {
+      /** @enum {string} */
+      id:
+        | 'identified'
+        | 'risk-assessed-12w'
+        | 'dxa-12w'
+        | 'falls-assessed-16w'
+        | 'treatment-indicated'
+        | 'treatment-started-16w'
+        | 'on-treatment-52w'
+        | 'completeness';
+      numerator: number;
+      denominator: number;
+      undecided: number;
+      pending: number;
+      /** @description numerator / denominator; null without a denominator and for the count `identified`. */
+      proportion: number | null;
+      /** @description IOF levels: below `low` poor, above `high` good. */
+      levels: {
+        low: number;
+        high?: number;
+      };
+      byGroup: {
+        spine: components['schemas']['WorklistIndicatorCount'];
+        'non-spine': components['schemas']['WorklistIndicatorCount'];
+      };
+    };
+    WorklistRow: {
+      patientId: string;
+      /** @description Whole years at the sentinel fracture. */
+      age?: number;
+      sex?: string;
+      sentinelFracture?: {
+        date: string;
+        /** @enum {string} */
+        site: 'hip' | 'vertebra' | 'distalRadius' | 'proximalHumerus' | 'pelvis' | 'unspecified';
+        code: string;
+        source: string;
+      };
+      /** @enum {string} */
+      group?: 'spine' | 'non-spine';
+      /** @enum {string} */
+      step:
+        | 'labs-missing'
+        | 'dxa-missing'
+        | 'decision-due'
+        | 'no-treatment-indicated'
+        | 'on-treatment'
+        | 'follow-up-due'
+        | 'secondary-referral'
+        | 'undecided';
+      undecidedReason?: string;
+      daysSinceFracture?: number;
+      overdue: ('dxa' | 'falls' | 'treatment')[];
+      /** @description dk: the FLS group (R24); se: fracture-chain visit / no visit (R25). */
+      routing: string | null;
+      /** @description Patient-view card codes now. */
+      cards: string[];
+      /** @description How the patient counts for each indicator. */
+      outcomes: {
+        [key: string]: 'met' | 'not-met' | 'undecided' | 'pending' | 'not-applicable';
+      };
     };
   };
   responses: {
@@ -1128,6 +1285,107 @@ export interface operations {
         };
         content: {
           'application/json': Record<string, never>;
+        };
+      };
+    };
+  };
+  worklist: {
+    parameters: {
+      query: {
+        /** @description First day of the period (sentinel fracture onset), YYYY-MM-DD. */
+        from: string;
+        /** @description Last day of the period, YYYY-MM-DD, inclusive; not before `from`. */
+        to: string;
+        /** @description Site profile whose rules and routing apply (default: the tenant's, else CDS_PROFILE). */
+        profile?: 'no' | 'dk' | 'se';
+        /** @description `json` (default) or `csv`. */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The worklist. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorklistReport'];
+          'text/csv': string;
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      405: components['responses']['MethodNotAllowed'];
+      500: components['responses']['InternalServerError'];
+      /** @description The configured FHIR server (WORKLIST_FHIR_BASE) could not be searched: unreachable, not FHIR, or it refused the Condition search by code and onset-date. The service log says which. */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OperationOutcome'];
+        };
+      };
+      /** @description The worklist is not configured (WORKLIST_FHIR_BASE unset). */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OperationOutcome'];
+        };
+      };
+    };
+  };
+  worklistMeasureReport: {
+    parameters: {
+      query: {
+        /** @description First day of the period (sentinel fracture onset), YYYY-MM-DD. */
+        from: string;
+        /** @description Last day of the period, YYYY-MM-DD, inclusive; not before `from`. */
+        to: string;
+        /** @description Site profile whose rules and routing apply (default: the tenant's, else CDS_PROFILE). */
+        profile?: 'no' | 'dk' | 'se';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The MeasureReport. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/fhir+json': components['schemas']['MeasureReport'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      405: components['responses']['MethodNotAllowed'];
+      500: components['responses']['InternalServerError'];
+      /** @description The configured FHIR server (WORKLIST_FHIR_BASE) could not be searched: unreachable, not FHIR, or it refused the Condition search by code and onset-date. The service log says which. */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OperationOutcome'];
+        };
+      };
+      /** @description The worklist is not configured (WORKLIST_FHIR_BASE unset). */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OperationOutcome'];
         };
       };
     };
