@@ -52,7 +52,15 @@ const SERVICE_LIMITS = {
   FHIR_TIMEOUT_MS: 3000,
   REQUEST_DEADLINE_MS: 1500,
   SHUTDOWN_GRACE_MS: 5000,
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: 5000,
 } as const;
+/**
+ * The client drops a connection idle this long, before the service closes it
+ * (HTTP_KEEP_ALIVE_TIMEOUT_MS), as a well-behaved HTTP client does. Otherwise a request
+ * sent on a socket the service is closing meets ECONNRESET — the keep-alive race, seen
+ * once in a CI run on a loaded machine — which says nothing about the service.
+ */
+const CLIENT_IDLE_MS = SERVICE_LIMITS.HTTP_KEEP_ALIVE_TIMEOUT_MS - 1000;
 /** The FHIR server pages by 20: the patient's 72 blood tests take 4 sequential pages. */
 const PAGE_SIZE = 20;
 const PATIENT_SIZE = 100;
@@ -494,7 +502,7 @@ async function main(): Promise<void> {
   const body = JSON.stringify(
     hookRequest('patient-view', { patientId: patient.patientId, fhirServer, accessToken: TOKEN }),
   );
-  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  const agent = new Agent({ keepAlive: true, maxSockets: 512, timeout: CLIENT_IDLE_MS });
 
   const first = await post(agent, service.port, body);
   if (first.outcome !== 200 || !inspect(first).cardsOk) {
