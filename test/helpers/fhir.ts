@@ -282,6 +282,8 @@ export function prefetchFor(resources: readonly FhirResource[]): Record<string, 
     medicationAdministrations: by(
       (resource) => resource.resourceType === 'MedicationAdministration',
     ),
+    medicationDispenses: by((resource) => resource.resourceType === 'MedicationDispense'),
+    allergies: by((resource) => resource.resourceType === 'AllergyIntolerance'),
     procedures: by((resource) => resource.resourceType === 'Procedure'),
   };
 }

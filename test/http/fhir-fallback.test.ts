@@ -182,7 +182,7 @@ describe('CDS Hooks 2.0 § Prefetch — missing keys fetched from fhirServer', (
     const others = Object.keys(PREFETCH_TEMPLATES).filter(
       (key) => key !== 'patient' && key !== 'labs',
     );
-    expect(others).toHaveLength(6);
+    expect(others).toHaveLength(8);
     expect(server.requests.map((r) => r.query).sort()).toEqual(queriesFor(others));
     expect(comparable(response.body)).toEqual(await cardsWithFullPrefetch());
   });

@@ -1018,6 +1018,8 @@ export const PREFETCH_KEYS = [
   'medicationRequests',
   'medicationStatements',
   'medicationAdministrations',
+  'medicationDispenses',
+  'allergies',
   'procedures',
 ] as const;
 export type PrefetchKey = (typeof PREFETCH_KEYS)[number];
@@ -1059,6 +1061,8 @@ export function renderPrefetch(spec: PatientSpec): PrefetchPlan {
     medicationRequests: [],
     medicationStatements: [],
     medicationAdministrations: [],
+    medicationDispenses: [],
+    allergies: [],
     procedures: [],
   };
   for (const lab of spec.labs) {
