@@ -58,7 +58,7 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
 
   const card: Card = {
     uuid: newId(),
-    summary: truncate(fill(pickSummary(finding, codeTexts.summary), params, language, 'plain')),
+    summary: truncate(fill(summaryTemplate(finding, codeTexts.summary), params, language, 'plain')),
     detail,
     indicator: finding.indicator,
     source: {
@@ -105,6 +105,15 @@ function pickSummary(finding: Finding, summaries: Record<string, string>): strin
     if (summary) return summary;
   }
   throw new Error(`no summary for ${finding.code} (reasons ${finding.reasons.join(', ')})`);
+}
+
+/** The picked summary with the finding's summary ending (e.g. "… – first: correct calcium"). */
+function summaryTemplate(finding: Finding, summaries: Record<string, string>): string {
+  const base = pickSummary(finding, summaries);
+  if (!finding.summarySuffix) return base;
+  const suffix = summaries[finding.summarySuffix];
+  if (!suffix) throw new Error(`no summary ending ${finding.code}.${finding.summarySuffix}`);
+  return `${base}${suffix}`;
 }
 
 function truncate(summary: string): string {
