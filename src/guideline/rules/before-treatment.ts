@@ -284,13 +284,16 @@ export function treatmentOptions(
   }
   const options: MedicationClass[] = [];
   for (const drug of OPTIONS) {
+    // Intolerances are named even for a drug the kidneys already rule out.
+    const candidate =
+      drug === 'alendronate'
+        ? ORAL_BISPHOSPHONATES.filter((oral) => tolerated(oral))[0]
+        : tolerated(drug)
+          ? drug
+          : undefined;
+    if (!candidate) continue;
     if (egfr && (drug === 'zoledronicAcid' || drug === 'alendronate')) continue;
-    if (drug === 'alendronate') {
-      const oral = ORAL_BISPHOSPHONATES.filter((candidate) => tolerated(candidate))[0];
-      if (oral) options.push(oral);
-      continue;
-    }
-    if (tolerated(drug)) options.push(drug);
+    options.push(candidate);
   }
   if (intolerant.length > 0) reasons.push('intolerance-ruled-out');
   return { options, reasons, evidence, params, intolerant };
