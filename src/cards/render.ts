@@ -129,7 +129,11 @@ function evidenceTable(
   const { columns } = texts.evidence;
   const rows = evidence.map((row) => {
     const itemLabel = texts.evidence.items[row.item] ?? row.item;
-    const label = row.site ? `${itemLabel} (${texts.sites[row.site] ?? row.site})` : itemLabel;
+    // A site is a bone / fracture site, or (intolerance rows) the drug the record is about.
+    const site = row.site
+      ? (texts.sites[row.site] ?? texts.drugs[row.site] ?? row.site)
+      : undefined;
+    const label = site ? `${itemLabel} (${site})` : itemLabel;
     const notes = (row.notes ?? []).map((note) => texts.evidence.notes[note] ?? note);
     const shown =
       typeof row.value === 'string' && (row.item === 'drug' || row.item === 'dose')
