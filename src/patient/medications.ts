@@ -394,8 +394,9 @@ function isOncologyDenosumab(
   if (repeat && typeof repeat.period === 'number') {
     const unitDays: Record<string, number> = { d: 1, wk: 7, mo: 30, a: 365 };
     const days = repeat.period * (unitDays[repeat.periodUnit ?? ''] ?? Number.NaN);
-    const perPeriod = repeat.frequency ?? 1;
-    if (Number.isFinite(days) && days / perPeriod <= 35) return true;
+    const interval = days / (repeat.frequency ?? 1);
+    // Every 3–5 weeks is the oncology schedule; 6-monthly (or anything else) is not.
+    if (Number.isFinite(interval) && interval >= 21 && interval <= 35) return true;
   }
   return false;
 }

@@ -8,6 +8,7 @@
 import {
   ANTIRESORPTIVE_EXPOSURE,
   ORAL_BISPHOSPHONATES,
+  OSTEOPOROSIS_DRUGS,
   type MedicationClass,
 } from '../../fhir/code-lists';
 import type { DraftMedicationOrder, Fracture, PatientSnapshot } from '../../patient/snapshot';
@@ -22,6 +23,13 @@ import {
 } from '../facts';
 import type { Evidence, Finding } from '../finding';
 import { labEvidence, lowEgfr } from '../labs';
+
+const R29_DRUGS: readonly MedicationClass[] = [
+  ...OSTEOPOROSIS_DRUGS,
+  'denosumabOncology',
+  'calcium',
+  'vitaminD',
+];
 
 const isAntiresorptive = (draft: DraftMedicationOrder) =>
   ANTIRESORPTIVE_EXPOSURE.includes(draft.drug);
@@ -114,8 +122,9 @@ export function drugSafetyAtOrder(snapshot: PatientSnapshot, config: GuidelineCo
       ),
     );
   }
+  // R29: a drafted osteoporosis drug, calcium or vitamin D with a documented intolerance.
   const intolerant = snapshot.drafts.filter(
-    (draft) => intolerancesOf(snapshot, draft.drug).length > 0,
+    (draft) => R29_DRUGS.includes(draft.drug) && intolerancesOf(snapshot, draft.drug).length > 0,
   );
   if (intolerant.length > 0) {
     const records = [...new Set(intolerant.map((draft) => draft.drug))].flatMap((drug) =>

@@ -4,7 +4,11 @@
  * it. R11, R13, and R6 / R7 / R8 for a drafted antiresorptive; R26–R29 and R32
  * (drug-safety.ts).
  */
-import { ANTIRESORPTIVE_DRUGS, CALCIUM_PRODUCTS, OSTEOPOROSIS_DRUGS } from '../../fhir/code-lists';
+import {
+  ANTIRESORPTIVE_EXPOSURE,
+  CALCIUM_PRODUCTS,
+  OSTEOPOROSIS_DRUGS,
+} from '../../fhir/code-lists';
 import { DAY_MS, latestTime } from '../../patient/dates';
 import type { DraftMedicationOrder, PatientSnapshot, UnusableReason } from '../../patient/snapshot';
 import type { GuidelineConfig } from '../config';
@@ -21,8 +25,9 @@ export function orderFindings(
   config: GuidelineConfig,
 ): Finding[] {
   const findings: Finding[] = [];
+  // Denosumab 120 mg lowers calcium as much as 60 mg: R6 / R7 / R8 apply to every antiresorptive.
   const antiresorptives = snapshot.drafts.filter((draft) =>
-    ANTIRESORPTIVE_DRUGS.includes(draft.drug),
+    ANTIRESORPTIVE_EXPOSURE.includes(draft.drug),
   );
   if (antiresorptives.length > 0) {
     const onDraft = forDrafts(antiresorptives);
