@@ -494,6 +494,11 @@ export const RULES = {
           'Hvem skal screenes med DXA? Her er det litt ulike oppfatninger. Vi mener at det skal ha sannsynlig behandlingsmessig konsekvens',
       },
       {
+        seed: '002',
+        quote:
+          'Foretar ytterligere individuell vurdering for å undersøke om pasienten har andre sykdommer eller bruker medikamenter som kan gi risiko for osteoporose',
+      },
+      {
         decision:
           'rules.md R31: no DXA within 2 years, no current drug, and a fragility fracture R4 does not cover, ≥ 5 mg prednisolone for > 3 months, or an aromatase inhibitor / androgen deprivation for ≥ 3 months.',
       },
