@@ -379,10 +379,9 @@ function isOncologyDenosumab(
     const numerator = ingredient?.strength?.numerator;
     const denominator = ingredient?.strength?.denominator;
     if (numerator?.unit === 'mg' || numerator?.code === 'mg') {
-      // 120 mg per 1.7 mL (70 mg/mL) vs 60 mg per 1 mL: the dose per container.
-      const volume = denominator?.value ?? 1;
-      if ((numerator.value ?? 0) * (denominator?.unit === 'mL' && volume === 1 ? 1 : volume) >= 100)
-        return true;
+      // Xgeva: 120 mg / 1.7 mL (70 mg/mL); Prolia: 60 mg / 1 mL.
+      const mg = numerator.value ?? 0;
+      if (mg >= 100 || (mg === 70 && (denominator?.value ?? 1) === 1)) return true;
     }
   }
   const dose =

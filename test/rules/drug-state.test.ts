@@ -132,6 +132,32 @@ describe('drug state: denosumab 60 mg (osteoporosis) vs 120 mg (oncology)', () =
     expect(Object.keys(snapshot.medications)).toEqual([drug]);
   });
 
+  test.each([
+    ['120 mg / 1.7 mL', 120, 1.7, 'denosumabOncology'],
+    ['60 mg / 1 mL', 60, 1, 'denosumab'],
+  ])('a Medication (ATC) with strength %s → %s', (_label, mg, ml, drug) => {
+    const medication: Medication = {
+      resourceType: 'Medication',
+      id: 'den',
+      code: { coding: [DRUGS.denosumab] },
+      ingredient: [
+        {
+          itemCodeableConcept: { coding: [DRUGS.denosumab] },
+          strength: {
+            numerator: { value: mg, unit: 'mg', system: 'http://unitsofmeasure.org', code: 'mg' },
+            denominator: { value: ml, unit: 'mL', system: 'http://unitsofmeasure.org', code: 'mL' },
+          },
+        },
+      ],
+    };
+    const request: MedicationRequest = {
+      ...activeRequest(DRUGS.denosumab, monthsAgo(2)),
+      medicationCodeableConcept: undefined,
+      medicationReference: { reference: 'Medication/den' },
+    };
+    expect(Object.keys(snapshotOf([medication, request]).medications)).toEqual([drug]);
+  });
+
   test('ATC only, given every 4 weeks → oncology', () => {
     const snapshot = snapshotOf([every4Weeks(activeRequest(DRUGS.denosumab, monthsAgo(2)))]);
     expect(Object.keys(snapshot.medications)).toEqual(['denosumabOncology']);
