@@ -35,10 +35,15 @@ export const PREFETCH_TEMPLATES: Readonly<Record<string, string>> = {
   labs: `Observation?patient={{context.patientId}}&code=${tokens(LAB_CODES)}&_sort=-date`,
   boneDensity: `Observation?patient={{context.patientId}}&code=${tokens(BONE_CODES)}&_sort=-date`,
   conditions: 'Condition?patient={{context.patientId}}',
-  medicationRequests: 'MedicationRequest?patient={{context.patientId}}',
-  medicationStatements: 'MedicationStatement?patient={{context.patientId}}',
-  medicationAdministrations: 'MedicationAdministration?patient={{context.patientId}}',
-  medicationDispenses: 'MedicationDispense?patient={{context.patientId}}',
+  // `_include`: a Medication the history refers to (by reference, not contained) comes with it.
+  medicationRequests:
+    'MedicationRequest?patient={{context.patientId}}&_include=MedicationRequest:medication',
+  medicationStatements:
+    'MedicationStatement?patient={{context.patientId}}&_include=MedicationStatement:medication',
+  medicationAdministrations:
+    'MedicationAdministration?patient={{context.patientId}}&_include=MedicationAdministration:medication',
+  medicationDispenses:
+    'MedicationDispense?patient={{context.patientId}}&_include=MedicationDispense:medication',
   allergies: 'AllergyIntolerance?patient={{context.patientId}}',
   procedures: 'Procedure?patient={{context.patientId}}',
 };
