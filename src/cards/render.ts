@@ -63,7 +63,7 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
 
   const card: Card = {
     uuid: newId(),
-    summary: truncate(fill(pickSummary(finding, codeTexts.summary), params, language, 'plain')),
+    summary: truncate(fill(summaryTemplate(finding, codeTexts.summary), params, language, 'plain')),
     detail,
     indicator: finding.indicator,
     source: {
@@ -118,6 +118,15 @@ function pickSummary(finding: Finding, summaries: Record<string, string>): strin
   throw new Error(`no summary for ${finding.code} (reasons ${finding.reasons.join(', ')})`);
 }
 
+/** The picked summary with the finding's summary ending (e.g. "… – first: correct calcium"). */
+function summaryTemplate(finding: Finding, summaries: Record<string, string>): string {
+  const base = pickSummary(finding, summaries);
+  if (!finding.summarySuffix) return base;
+  const suffix = summaries[finding.summarySuffix];
+  if (!suffix) throw new Error(`no summary ending ${finding.code}.${finding.summarySuffix}`);
+  return `${base}${suffix}`;
+}
+
 function truncate(summary: string): string {
   return summary.length <= MAX_SUMMARY ? summary : `${summary.slice(0, MAX_SUMMARY - 1)}…`;
 }
@@ -131,7 +140,11 @@ function evidenceTable(
   const { columns } = texts.evidence;
   const rows = evidence.map((row) => {
     const itemLabel = texts.evidence.items[row.item] ?? row.item;
-    const label = row.site ? `${itemLabel} (${texts.sites[row.site] ?? row.site})` : itemLabel;
+    // A site is a bone / fracture site, or (intolerance rows) the drug the record is about.
+    const site = row.site
+      ? (texts.sites[row.site] ?? texts.drugs[row.site] ?? row.site)
+      : undefined;
+    const label = site ? `${itemLabel} (${site})` : itemLabel;
     const notes = (row.notes ?? []).map((note) => texts.evidence.notes[note] ?? note);
     const shown =
       typeof row.value === 'string' && (row.item === 'drug' || row.item === 'dose')

@@ -44,6 +44,8 @@ const cardTextsSchema = z
     labs: stringMap,
     drugs: stringMap,
     sites: stringMap,
+    /** Pre-start steps another card of the response asks for (R3 / R4 summaries name them). */
+    blockers: stringMap,
     /** Labels of SOURCE_LINKS (src/guideline/seeds.ts). */
     links: stringMap.optional(),
     suggestions: stringMap,

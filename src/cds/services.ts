@@ -2,7 +2,8 @@
  * The three CDS services and their prefetch templates. The templates ask for the
  * data the guideline rules read (../shared/guideline/rules.md), with R4 search
  * syntax. Labs and bone measurements are filtered by the code lists; Conditions,
- * medication history and Procedures are fetched whole because ICD-10 and ATC
+ * medication history (requests, statements, administrations, dispenses), the
+ * allergy list and Procedures are fetched whole because ICD-10 and ATC
  * classes (M80.-, H02AB) cannot be expressed as token searches.
  */
 import { BONE_CODES, LAB_CODES, type CodeEntry } from '../fhir/code-lists';
@@ -34,9 +35,16 @@ export const PREFETCH_TEMPLATES: Readonly<Record<string, string>> = {
   labs: `Observation?patient={{context.patientId}}&code=${tokens(LAB_CODES)}&_sort=-date`,
   boneDensity: `Observation?patient={{context.patientId}}&code=${tokens(BONE_CODES)}&_sort=-date`,
   conditions: 'Condition?patient={{context.patientId}}',
-  medicationRequests: 'MedicationRequest?patient={{context.patientId}}',
-  medicationStatements: 'MedicationStatement?patient={{context.patientId}}',
-  medicationAdministrations: 'MedicationAdministration?patient={{context.patientId}}',
+  // `_include`: a Medication the history refers to (by reference, not contained) comes with it.
+  medicationRequests:
+    'MedicationRequest?patient={{context.patientId}}&_include=MedicationRequest:medication',
+  medicationStatements:
+    'MedicationStatement?patient={{context.patientId}}&_include=MedicationStatement:medication',
+  medicationAdministrations:
+    'MedicationAdministration?patient={{context.patientId}}&_include=MedicationAdministration:medication',
+  medicationDispenses:
+    'MedicationDispense?patient={{context.patientId}}&_include=MedicationDispense:medication',
+  allergies: 'AllergyIntolerance?patient={{context.patientId}}',
   procedures: 'Procedure?patient={{context.patientId}}',
 };
 

@@ -7,6 +7,7 @@
  * hierarchies (ICD-10 category = 3 characters, ATC levels = 1/3/4/5/7): the entry
  * then also matches its subcodes (M80 matches M80.0 and M800). See codes.ts.
  */
+import { RXNORM_PRODUCTS, type ProductCode } from './drug-products';
 import { SYSTEM } from './systems';
 
 export type CodeStatus = 'V' | 'M' | 'U';
@@ -59,6 +60,14 @@ const rxnorm = (code: string, note: string): CodeEntry => ({
   status: 'U',
   note,
 });
+/** RxNorm products (drug-products.ts), each with its status and source. */
+const products = (list: readonly ProductCode[]): CodeEntry[] =>
+  list.map((product) => ({
+    system: SYSTEM.rxnorm,
+    code: product.code,
+    status: product.status,
+    note: `${product.display} — ${product.source}`,
+  }));
 
 /** Laboratory analytes (codes.md, "Laboratory"). */
 export const LAB_CODES = {
@@ -131,7 +140,10 @@ export const CONDITION_CODES = {
   boneMalignancy: [icd('C79.5'), icd('C40'), icd('C41'), sct('94222008')],
   hyperthyroidism: [icd('E05'), sct('34486009')],
   radiotherapyHistory: [icd('Z92.3')],
+  /** Drug-related osteonecrosis of the jaw (R27): M87.1 and national extensions (M87.18). SNOMED CT: none verified. */
   jawOsteonecrosis: [icd('M87.1', 'M')],
+  /** Subtrochanteric (S72.2) and femoral shaft (S72.3) fractures: atypical after long antiresorptive use (R26). */
+  femurShaftOrSubtrochanteric: [icd('S72.2'), icd('S72.3')],
 } as const satisfies Record<string, readonly CodeEntry[]>;
 
 /**
@@ -140,19 +152,44 @@ export const CONDITION_CODES = {
  * recognised; product-level (SCD) codes need local lists.
  */
 export const MEDICATION_CODES = {
-  alendronate: [atc('M05BA04'), atc('M05BB03', 'U'), rxnorm('46041', 'alendronate (IN)')],
+  alendronate: [
+    atc('M05BA04'),
+    atc('M05BB03'),
+    rxnorm('46041', 'alendronate (IN)'),
+    ...products(RXNORM_PRODUCTS.alendronate),
+  ],
   ibandronate: [atc('M05BA06'), rxnorm('115264', 'ibandronate (IN)')],
   risedronate: [atc('M05BA07'), rxnorm('73056', 'risedronate (IN)')],
-  zoledronicAcid: [atc('M05BA08'), rxnorm('77655', 'zoledronic acid (IN)')],
-  denosumab: [atc('M05BX04'), rxnorm('993449', 'denosumab (IN)')],
+  zoledronicAcid: [
+    atc('M05BA08'),
+    rxnorm('77655', 'zoledronic acid (IN)'),
+    ...products(RXNORM_PRODUCTS.zoledronicAcid),
+  ],
+  /** Denosumab 60 mg 6-monthly (Prolia); 120 mg is told apart by product, strength or schedule (medications.ts). */
+  denosumab: [
+    atc('M05BX04'),
+    rxnorm('993449', 'denosumab (IN)'),
+    ...products(RXNORM_PRODUCTS.denosumab),
+  ],
+  /** Denosumab 120 mg (Xgeva) for bone metastases / myeloma: antiresorptive exposure, not osteoporosis treatment. */
+  denosumabOncology: [...products(RXNORM_PRODUCTS.denosumabOncology)],
   romosozumab: [atc('M05BX06')],
   teriparatide: [atc('H05AA02'), rxnorm('110634', 'teriparatide (IN)')],
   abaloparatide: [atc('H05AA04')],
   /** Calcium, alone or combined with vitamin D (A12AX). */
-  calcium: [atc('A12AX'), atc('A12AA04', 'M'), rxnorm('1897', 'calcium carbonate (IN)')],
+  calcium: [
+    atc('A12AX'),
+    atc('A12AA04', 'M'),
+    rxnorm('1897', 'calcium carbonate (IN)'),
+    ...products(RXNORM_PRODUCTS.calcium),
+  ],
   /** Plain vitamin D. */
   vitaminD: [atc('A11CC05', 'U'), rxnorm('2418', 'cholecalciferol (IN)')],
   glucocorticoidSystemic: [atc('H02AB')],
+  /** Aromatase inhibitors (R31): anastrozole, letrozole, exemestane. */
+  aromataseInhibitor: [atc('L02BG')],
+  /** Androgen deprivation (R31): GnRH agonists, antiandrogens, degarelix / abiraterone. */
+  androgenDeprivation: [atc('L02AE'), atc('L02BB'), atc('L02BX')],
 } as const satisfies Record<string, readonly CodeEntry[]>;
 
 export type MedicationClass = keyof typeof MEDICATION_CODES;
@@ -176,6 +213,18 @@ export const ANTIRESORPTIVE_DRUGS: readonly MedicationClass[] = [
   'risedronate',
   'zoledronicAcid',
   'denosumab',
+];
+
+/** Antiresorptive exposure for R26 / R27, including denosumab 120 mg (oncology). */
+export const ANTIRESORPTIVE_EXPOSURE: readonly MedicationClass[] = [
+  ...ANTIRESORPTIVE_DRUGS,
+  'denosumabOncology',
+];
+
+/** Drugs that raise fracture risk (R31, codes.md "Turn 2 additions"). */
+export const FRACTURE_RISK_DRUGS: readonly MedicationClass[] = [
+  'aromataseInhibitor',
+  'androgenDeprivation',
 ];
 
 /** Calcium products that R7 / R13 stop when calcium is high. */

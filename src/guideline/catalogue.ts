@@ -37,6 +37,13 @@ export const RECOMMENDATION_CODES = [
   'fls-group-3',
   'fracture-chain-visit',
   'fracture-chain-no-visit',
+  'atypical-femur-fracture',
+  'jaw-osteonecrosis-history',
+  'contraindication-oral-bisphosphonate',
+  'drug-intolerance',
+  'secondary-osteoporosis',
+  'dxa-needed',
+  'order-not-checked',
 ] as const;
 
 export type RecommendationCode = (typeof RECOMMENDATION_CODES)[number];
@@ -51,7 +58,7 @@ export const OVERRIDE_REASON_SYSTEM = 'https://fls-cds.example.org/fhir/CodeSyst
  * "benefit outweighs risk" answers a safety stop, never a card that recommends starting
  * treatment (cards-style.md; 000: with life expectancy < 5 years follow-up may end).
  */
-export type CardKind = 'treatment' | 'safety' | 'work-up' | 'pause';
+export type CardKind = 'treatment' | 'safety' | 'work-up' | 'pause' | 'unchecked-order';
 
 export const OVERRIDE_REASON_CODES = [
   'patient-declines',
@@ -61,6 +68,7 @@ export const OVERRIDE_REASON_CODES = [
   'benefit-outweighs-risk',
   'newer-result-elsewhere',
   'fracture-risk-still-high',
+  'checked-manually',
 ] as const;
 export type OverrideReasonCode = (typeof OVERRIDE_REASON_CODES)[number];
 
@@ -81,6 +89,8 @@ export const OVERRIDE_REASONS: Record<CardKind, readonly OverrideReasonCode[]> =
     'limited-life-expectancy',
   ],
   pause: ['fracture-risk-still-high', 'followed-elsewhere', 'already-handled'],
+  // R32: the service could not read the order, so the clinician checked it by hand.
+  'unchecked-order': ['checked-manually', 'already-handled'],
 };
 
 export const CARD_KINDS: Record<RecommendationCode, CardKind> = {
@@ -113,6 +123,13 @@ export const CARD_KINDS: Record<RecommendationCode, CardKind> = {
   'fls-group-3': 'work-up',
   'fracture-chain-visit': 'work-up',
   'fracture-chain-no-visit': 'work-up',
+  'atypical-femur-fracture': 'safety',
+  'jaw-osteonecrosis-history': 'safety',
+  'contraindication-oral-bisphosphonate': 'safety',
+  'drug-intolerance': 'safety',
+  'secondary-osteoporosis': 'work-up',
+  'dxa-needed': 'work-up',
+  'order-not-checked': 'unchecked-order',
 };
 
 export interface RuleDefinition {
@@ -135,6 +152,8 @@ export const RULE_LINKS: Partial<Record<RuleId, readonly SourceLinkId[]>> = {
   R21: ['lavenergibrudd'],
   R22: ['lavenergibrudd'],
   R23: ['worldFalls'],
+  R27: ['nrf'],
+  R30: ['endokrinologi'],
 };
 
 export const RULES = {
@@ -485,6 +504,91 @@ export const RULES = {
         seed: '004',
         quote:
           'Verkställ behandling enligt remissvar bentäthetsmätning. • Planera uppföljning och eventuell sjukgymnastkontakt.',
+      },
+    ],
+  },
+  R26: {
+    codes: ['atypical-femur-fracture'],
+    citations: [
+      { seed: '002', quote: 'Gjenkjenner tegn på en atypisk femurfraktur' },
+      {
+        decision:
+          'rules.md R26: a subtrochanteric / femoral shaft fracture (S72.2, S72.3) after ≥ 3 years of bisphosphonate or denosumab exposure; critical when such a drug is ordered.',
+      },
+    ],
+  },
+  R27: {
+    codes: ['jaw-osteonecrosis-history'],
+    citations: [
+      {
+        seed: '001',
+        quote:
+          'Dersom det trengs større inngrep som er i relasjon til kjevebeinet, bør dette gjøres før oppstart av antiresorptiva.',
+      },
+      {
+        decision:
+          'rules.md R27: drug-related osteonecrosis of the jaw on record blocks an antiresorptive order until an oral surgeon has assessed the patient.',
+      },
+    ],
+  },
+  R28: {
+    codes: ['contraindication-oral-bisphosphonate'],
+    citations: [
+      {
+        decision:
+          'rules.md R28: oral bisphosphonates are not recommended with eGFR < 35 mL/min (product information; the same limit as zoledronic acid, R11).',
+      },
+    ],
+  },
+  R29: {
+    codes: ['drug-intolerance'],
+    citations: [
+      {
+        decision:
+          'rules.md R29 and "Drug state": an AllergyIntolerance with the drug, or a stop with a reason, is a documented intolerance of that drug.',
+      },
+    ],
+  },
+  R30: {
+    codes: ['secondary-osteoporosis'],
+    citations: [
+      {
+        seed: '000',
+        quote:
+          'Endokrinologisk og revmatologisk avdeling utreder og starter behandling ved sekundær osteoporose og etablert osteoporose som krever ekstra kompetanse.',
+      },
+    ],
+  },
+  R31: {
+    codes: ['dxa-needed'],
+    citations: [
+      {
+        seed: '000',
+        quote:
+          'T-score < -1,0 og pasienten (>50 år) bruker kortikosteroider i dose tilsvarende ≥ 5 mg prednisolon i > 3 måneder',
+      },
+      {
+        seed: '001',
+        quote:
+          'Hvem skal screenes med DXA? Her er det litt ulike oppfatninger. Vi mener at det skal ha sannsynlig behandlingsmessig konsekvens',
+      },
+      {
+        seed: '002',
+        quote:
+          'Foretar ytterligere individuell vurdering for å undersøke om pasienten har andre sykdommer eller bruker medikamenter som kan gi risiko for osteoporose',
+      },
+      {
+        decision:
+          'rules.md R31: no DXA within 2 years, no current drug, and a fragility fracture R4 does not cover, ≥ 5 mg prednisolone for > 3 months, or an aromatase inhibitor / androgen deprivation for ≥ 3 months.',
+      },
+    ],
+  },
+  R32: {
+    codes: ['order-not-checked'],
+    citations: [
+      {
+        decision:
+          'rules.md R32: an order the service could not read (a covered drug named only in its text) gets a card saying its checks were not run; never a silent empty answer.',
       },
     ],
   },

@@ -66,7 +66,12 @@ export const guidelineConfigSchema = z
         overdueMonths: months,
         recentMonths: months,
         lifelongFromAge: positive,
+        restartBeyondMonths: months,
       })
+      .strict(),
+    atypicalFemur: z.object({ exposureYears: positive }).strict(),
+    dxaNeeded: z
+      .object({ dxaWithinYears: positive, glucocorticoidMonths: months, riskDrugMonths: months })
       .strict(),
     maxDuration: z
       .object({
@@ -182,7 +187,10 @@ export const DEFAULT_GUIDELINE_CONFIG: GuidelineConfig = {
     overdueMonths: 7,
     recentMonths: 24,
     lifelongFromAge: 70,
+    restartBeyondMonths: 12,
   },
+  atypicalFemur: { exposureYears: 3 },
+  dxaNeeded: { dxaWithinYears: 2, glucocorticoidMonths: 3, riskDrugMonths: 3 },
   maxDuration: { oralBisphosphonateYears: 10, zoledronicAcidInfusions: 6, teriparatideMonths: 24 },
   followUp: {
     startLabsMonths: 3,
@@ -223,6 +231,9 @@ export const DEFAULT_GUIDELINE_CONFIG: GuidelineConfig = {
       calcium: 92,
       vitaminD: 92,
       glucocorticoidSystemic: 31,
+      denosumabOncology: 31,
+      aromataseInhibitor: 92,
+      androgenDeprivation: 92,
     },
     courseGapDays: 92,
   },
@@ -454,6 +465,27 @@ export const CONFIG_SOURCES: Record<string, Citation> = {
     quote:
       'Om patienten ska kallas sätts patienten upp på väntelista VL till läkare inom 2 månader',
   },
+  'denosumab.restartBeyondMonths': {
+    decision:
+      'rules.md "Coherence between cards": beyond 12 months after the last denosumab dose the rebound window has passed — check for vertebral fractures and a DXA, then restart or switch.',
+  },
+  'atypicalFemur.exposureYears': {
+    decision:
+      'rules.md R26: a subtrochanteric / femoral shaft fracture after ≥ 3 years of bisphosphonate or denosumab exposure (Decision).',
+    seed: '002',
+    quote: 'Gjenkjenner tegn på en atypisk femurfraktur',
+  },
+  'dxaNeeded.dxaWithinYears': {
+    decision: 'rules.md R31: no DXA on record within 2 years (Decision).',
+  },
+  'dxaNeeded.glucocorticoidMonths': {
+    seed: '000',
+    quote: '≥ 5 mg prednisolon i > 3 måneder',
+  },
+  'dxaNeeded.riskDrugMonths': {
+    decision:
+      'rules.md R31: an aromatase inhibitor or androgen deprivation for ≥ 3 months (codes.md "Turn 2 additions").',
+  },
   'medication.coverageDays': CURRENT_DRUG,
   'medication.courseGapDays': CURRENT_DRUG,
 };
@@ -464,6 +496,7 @@ export function snapshotSettings(config: GuidelineConfig): SnapshotSettings {
     coverageDays: config.medication.coverageDays,
     courseGapDays: config.medication.courseGapDays,
     fragilityMinAge: config.fracture.fragilityMinAge,
+    atypicalFemurExposureYears: config.atypicalFemur.exposureYears,
   };
 }
 

@@ -17,8 +17,10 @@ import {
   hyperthyroidismSuspected,
   hypocalcaemia,
   renalImpairment,
-  vitaminDLow,
+  vitaminDLowCard,
 } from './rules/blood-results';
+import { atypicalFemurFracture } from './rules/drug-safety';
+import { dxaNeeded, secondaryOsteoporosis } from './rules/referrals';
 import {
   denosumabOverdue,
   dxaDue,
@@ -56,7 +58,8 @@ const PATIENT_VIEW_RULES: readonly PatientRule[] = [
   anabolicReferral,
   hypocalcaemia,
   hypercalcaemia,
-  vitaminDLow,
+  // R7 blocks vitamin D as well as calcium (rules.md "Coherence"): no R8 while R7 stands.
+  vitaminDLowCard,
   hyperthyroidismSuspected,
   renalImpairment,
   maxDurationReached,
@@ -68,6 +71,9 @@ const PATIENT_VIEW_RULES: readonly PatientRule[] = [
   denosumabOverdue,
   teriparatideTransition,
   fallRiskAssessment,
+  atypicalFemurFracture,
+  secondaryOsteoporosis,
+  dxaNeeded,
 ];
 
 /** The pathway rule each profile adds (rules.md "Profiles and languages"). */

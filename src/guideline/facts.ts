@@ -4,7 +4,14 @@
  */
 import { ANTIRESORPTIVE_DRUGS, OSTEOPOROSIS_DRUGS, type MedicationClass } from '../fhir/code-lists';
 import { DAY_MS, monthsBetween } from '../patient/dates';
-import type { DrugHistory, Fracture, PatientSnapshot, TScore } from '../patient/snapshot';
+import type {
+  Diagnosis,
+  DrugHistory,
+  Fracture,
+  Intolerance,
+  PatientSnapshot,
+  TScore,
+} from '../patient/snapshot';
 import type { GuidelineConfig } from './config';
 import type { Evidence } from './finding';
 
@@ -37,6 +44,73 @@ export function lowestTScore(snapshot: PatientSnapshot): TScore | undefined {
 
 export function isOlderThanYears(time: number, years: number, now: Date): boolean {
   return now.getTime() - time > years * YEAR_MS;
+}
+
+/**
+ * The patient's osteoporosis treatment for the indication rules (rules.md "Drug
+ * state"): a current or lapsed osteoporosis drug — a lapsed denosumab patient is on
+ * treatment (R21), never a new start (R3 / R4) — or denosumab 120 mg while it runs.
+ */
+export function onTreatment(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+): DrugHistory | undefined {
+  const drugs = OSTEOPOROSIS_DRUGS.map((drug) => snapshot.medications[drug]);
+  return (
+    drugs.find((history) => history?.state === 'current') ??
+    drugs.find((history) => history?.state === 'lapsed') ??
+    denosumabWithoutFollowOn(snapshot, config, now) ??
+    (snapshot.medications.denosumabOncology?.current
+      ? snapshot.medications.denosumabOncology
+      : undefined)
+  );
+}
+
+/**
+ * Denosumab stopped without a follow-on drug, within the window R21 speaks in: the
+ * patient is still managed as on denosumab (R21), never as a new start.
+ */
+export function denosumabWithoutFollowOn(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+): DrugHistory | undefined {
+  const history = snapshot.medications.denosumab;
+  if (!history || history.switchedTo || history.lastTime === undefined) return undefined;
+  return monthsBetween(history.lastTime, now.getTime()) <= config.denosumab.recentMonths
+    ? history
+    : undefined;
+}
+
+/** Documented intolerances of a drug (AllergyIntolerance, stop with a reason). */
+export function intolerancesOf(snapshot: PatientSnapshot, drug: MedicationClass): Intolerance[] {
+  return snapshot.intolerances.filter((intolerance) => intolerance.drug === drug);
+}
+
+export function intoleranceEvidence(intolerance: Intolerance): Evidence {
+  return {
+    item: 'intolerance',
+    value: intolerance.text ?? intolerance.drug,
+    ...(intolerance.date ? { date: intolerance.date } : {}),
+    source: intolerance.source,
+    site: intolerance.drug,
+    notes: [intolerance.kind === 'allergy' ? 'allergy-record' : 'stop-reason'],
+  };
+}
+
+/** Drug-related osteonecrosis of the jaw on record (R27). */
+export function jawOsteonecrosis(snapshot: PatientSnapshot): Diagnosis[] {
+  return snapshot.diagnoses.filter((diagnosis) => diagnosis.kind === 'jawOsteonecrosis');
+}
+
+export function diagnosisEvidence(diagnosis: Diagnosis): Evidence {
+  return {
+    item: 'diagnosis',
+    value: diagnosis.code,
+    ...(diagnosis.date ? { date: diagnosis.date } : {}),
+    source: diagnosis.source,
+  };
 }
 
 /** The patient's current osteoporosis drug (antiresorptive or anabolic), if any. */
@@ -139,7 +213,14 @@ export function drugEvidence(history: DrugHistory): Evidence {
     value: history.drug,
     ...(history.courseStart ? { date: history.courseStart.date } : {}),
     source: history.sources[history.sources.length - 1] ?? '',
-    notes: [history.current ? 'current-course' : 'past-course'],
+    notes: [
+      history.state === 'current'
+        ? 'current-course'
+        : history.state === 'lapsed'
+          ? 'lapsed-course'
+          : 'stopped-course',
+      ...history.assumptions,
+    ],
   };
 }
 

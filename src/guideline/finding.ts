@@ -23,7 +23,9 @@ export type EvidenceItem =
   | 'dose'
   | 'glucocorticoid'
   | 'fallRiskAssessment'
-  | 'dxa';
+  | 'dxa'
+  | 'intolerance'
+  | 'uncheckedOrder';
 
 /** How a value was judged or obtained; each has a sentence in cards/. */
 export type EvidenceNote =
@@ -39,7 +41,13 @@ export type EvidenceNote =
   | 'mechanism-assumed'
   | 'current-course'
   | 'past-course'
-  | 'older-than-5-years';
+  | 'older-than-5-years'
+  | 'lapsed-course'
+  | 'stopped-course'
+  | 'status-conflict'
+  | 'undated-administration'
+  | 'allergy-record'
+  | 'stop-reason';
 
 export interface Evidence {
   item: EvidenceItem;
@@ -63,7 +71,7 @@ export type SuggestionSpec =
 export type OrderableLab = OrderableLabKey;
 
 /** Dictionaries of translated terms in cards/<language>.json. */
-export type TermDictionary = 'labs' | 'drugs' | 'sites';
+export type TermDictionary = 'labs' | 'drugs' | 'sites' | 'blockers';
 
 export interface Finding {
   rule: RuleId;
@@ -76,6 +84,8 @@ export interface Finding {
   /** Lists the card texts fill in translated ({missing} → "albumin, TSH"): placeholder → dictionary + keys. */
   terms?: Record<string, { dictionary: TermDictionary; keys: readonly string[] }>;
   evidence: Evidence[];
+  /** A summary ending appended to the chosen summary (cards/<lang>.json → codes.<code>.summary[key]). */
+  summarySuffix?: string;
   /** Order-time findings: the draft orders (`MedicationRequest/x`) the card is about. */
   drafts?: string[];
   suggestions?: SuggestionSpec[];

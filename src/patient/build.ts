@@ -9,18 +9,19 @@
 import type { Condition, FhirResource, Medication, Patient } from 'fhir/r4';
 import {
   ANALYTES,
+  ANTIRESORPTIVE_EXPOSURE,
   DXA_PROCEDURE_CODES,
   type Analyte,
   type MedicationClass,
 } from '../fhir/code-lists';
 import { compileCodeSet } from '../fhir/codes';
 import { paths } from '../fhir/paths';
-import { readDiagnosis, readFracture } from './conditions';
-import { ageInYears } from './dates';
-import { readDrafts, readMedicationHistory } from './medications';
+import { readDiagnosis, readFemurShaftFracture, readFracture } from './conditions';
+import { ageInYears, DAY_MS, toTime } from './dates';
+import { readDrafts, readMedicationModel } from './medications';
 import { datedRecord, FALL_RISK, readObservation, type ObservationSink } from './observations';
 import { belongsTo, referenceOf } from './references';
-import type { Diagnosis, Fracture, LabResult, PatientSnapshot } from './snapshot';
+import type { Diagnosis, DrugHistory, Fracture, LabResult, PatientSnapshot } from './snapshot';
 
 const DXA_PROCEDURE = compileCodeSet(DXA_PROCEDURE_CODES);
 const EXCLUDED_PROCEDURE_STATUS = new Set([
@@ -37,6 +38,8 @@ export interface SnapshotSettings {
   courseGapDays: number;
   /** A fracture at a typical site counts as fragility fracture from this age at onset. */
   fragilityMinAge: number;
+  /** Antiresorptive exposure before a subtrochanteric / shaft fracture that makes it atypical (R26). */
+  atypicalFemurExposureYears: number;
 }
 
 export interface SnapshotInput {
@@ -71,6 +74,7 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
   const unique: FhirResource[] = [];
   let patient: Patient | undefined;
   let dxaProcedure = false;
+  let dxaProcedureTime: number | undefined;
 
   for (const resource of distinctVersions(input.resources)) {
     if (resource.resourceType === 'Medication') {
@@ -95,7 +99,12 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
         }
         case 'Procedure': {
           if (EXCLUDED_PROCEDURE_STATUS.has(resource.status)) break;
-          if (DXA_PROCEDURE.matchesConcept(resource.code)) dxaProcedure = true;
+          if (DXA_PROCEDURE.matchesConcept(resource.code)) {
+            dxaProcedure = true;
+            const time = toTime(paths.performedDate(resource));
+            if (time !== undefined && time <= now.getTime())
+              dxaProcedureTime = Math.max(dxaProcedureTime ?? -Infinity, time);
+          }
           if (FALL_RISK.matchesConcept(resource.code)) {
             const record = datedRecord(resource, paths.performedDate(resource), now);
             if (record) sink.fallRiskAssessments.push(record);
@@ -110,9 +119,23 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
     }
   }
 
+  const model = readMedicationModel(unique, patientId, medications, now, input.settings, malformed);
   const fractures: Fracture[] = [];
+  const siteFractures: Fracture[] = [];
+  const atypicalFemurFractures: PatientSnapshot['atypicalFemurFractures'] = [];
   for (const condition of conditions) {
     try {
+      const shaft = readFemurShaftFracture(condition);
+      const exposureYears =
+        shaft?.time !== undefined ? antiresorptiveYearsBefore(model.histories, shaft.time) : 0;
+      if (shaft && exposureYears >= input.settings.atypicalFemurExposureYears) {
+        // rules.md "Coherence": an atypical femur fracture is not a fragility fracture for R3–R5, R23.
+        atypicalFemurFractures.push({
+          ...shaft,
+          exposureYears: Math.floor(exposureYears * 10) / 10,
+        });
+        continue;
+      }
       const fracture = readFracture(
         condition,
         patient?.birthDate,
@@ -120,6 +143,8 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
         now,
       );
       if (fracture) fractures.push(fracture);
+      const atAnyAge = readFracture(condition, patient?.birthDate, 0, now);
+      if (atAnyAge) siteFractures.push(atAnyAge);
     } catch {
       malformed.push(referenceOf(condition));
     }
@@ -137,9 +162,17 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
   sink.tScores.sort(newestFirst);
   sink.frax.sort(newestFirst);
   sink.fallRiskAssessments.sort(newestFirst);
-  fractures.sort(
-    (a, b) => (b.time ?? -Infinity) - (a.time ?? -Infinity) || a.source.localeCompare(b.source),
-  );
+  const byDateDesc = (a: Fracture, b: Fracture) =>
+    (b.time ?? -Infinity) - (a.time ?? -Infinity) || a.source.localeCompare(b.source);
+  fractures.sort(byDateDesc);
+  siteFractures.sort(byDateDesc);
+  atypicalFemurFractures.sort(byDateDesc);
+  const draftReading = readDrafts(input, medications, malformed);
+  const latestTScoreTime = sink.tScores[0]?.time;
+  const latestDxaTime =
+    latestTScoreTime === undefined && dxaProcedureTime === undefined
+      ? undefined
+      : Math.max(latestTScoreTime ?? -Infinity, dxaProcedureTime ?? -Infinity);
 
   return {
     patientId,
@@ -154,17 +187,28 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
     dxaOnRecord: sink.dxaSeen || dxaProcedure,
     ...(sink.frax[0] ? { fraxMajor: sink.frax[0] } : {}),
     fractures,
-    medications: readMedicationHistory(
-      unique,
-      patientId,
-      medications,
-      now,
-      input.settings,
-      malformed,
-    ),
+    siteFractures,
+    atypicalFemurFractures,
+    ...(latestDxaTime !== undefined ? { latestDxaTime } : {}),
+    intolerances: model.intolerances,
+    uncheckedDrafts: draftReading.unchecked,
+    medications: model.histories,
     fallRiskAssessments: sink.fallRiskAssessments,
-    drafts: readDrafts(input, medications, malformed),
+    drafts: draftReading.drafts,
   };
+}
+
+/** Years of bisphosphonate / denosumab exposure (any dose, oncology included) before `time` (R26). */
+function antiresorptiveYearsBefore(
+  histories: Partial<Record<MedicationClass, DrugHistory>>,
+  time: number,
+): number {
+  let days = 0;
+  for (const drug of ANTIRESORPTIVE_EXPOSURE) {
+    for (const course of histories[drug]?.courses ?? [])
+      days += Math.max(0, Math.min(course.end, time) - course.start) / DAY_MS;
+  }
+  return days / 365.25;
 }
 
 /** Newest first; the same time and source (two versions of one result): the lower value first. */

@@ -16,8 +16,10 @@ const DIAGNOSES = compileClassifier<DiagnosisKind>({
   boneMalignancy: CONDITION_CODES.boneMalignancy,
   hyperthyroidism: CONDITION_CODES.hyperthyroidism,
   radiotherapyHistory: CONDITION_CODES.radiotherapyHistory,
+  jawOsteonecrosis: CONDITION_CODES.jawOsteonecrosis,
 });
-const FRACTURE_SITES = compileClassifier<Exclude<FractureSite, 'unspecified'>>({
+const FEMUR_SHAFT = compileCodeSet(CONDITION_CODES.femurShaftOrSubtrochanteric);
+const FRACTURE_SITES = compileClassifier<Exclude<FractureSite, 'unspecified' | 'femurShaft'>>({
   hip: CONDITION_CODES.hipFracture,
   vertebra: CONDITION_CODES.vertebralFracture,
   distalRadius: CONDITION_CODES.distalRadiusFracture,
@@ -43,7 +45,9 @@ export function readDiagnosis(condition: Condition): Diagnosis | undefined {
   const match = DIAGNOSES.classify(condition.code);
   if (!match) return undefined;
   const inactive = hasStatus(condition.clinicalStatus?.coding, INACTIVE_CLINICAL_STATUS);
-  if (inactive && match.key !== 'radiotherapyHistory') return undefined;
+  // Radiotherapy and jaw osteonecrosis are history: they count whatever their clinical status.
+  if (inactive && match.key !== 'radiotherapyHistory' && match.key !== 'jawOsteonecrosis')
+    return undefined;
   return {
     kind: match.key,
     source: referenceOf(condition),
@@ -88,6 +92,26 @@ export function readFracture(
     mechanism: coded ? 'coded' : 'assumed',
     severe: siteKey === 'vertebra' && SEVERE.matchesConcept(condition.severity),
     distinctKey: bodySite ?? date?.slice(0, 10) ?? referenceOf(condition),
+  };
+}
+
+/** A subtrochanteric / femoral shaft fracture (R26), at any age, whatever its mechanism. */
+export function readFemurShaftFracture(condition: Condition): Fracture | undefined {
+  if (isExcluded(condition)) return undefined;
+  const coding = (Array.isArray(condition.code?.coding) ? condition.code.coding : []).find(
+    (candidate) => FEMUR_SHAFT.matches(candidate),
+  );
+  if (!coding) return undefined;
+  const { date } = dated(condition);
+  const time = toTime(date);
+  return {
+    site: 'femurShaft',
+    ...(date && time !== undefined ? { date, time } : {}),
+    source: referenceOf(condition),
+    code: coding.code ?? '',
+    mechanism: 'coded',
+    severe: false,
+    distinctKey: date?.slice(0, 10) ?? referenceOf(condition),
   };
 }
 

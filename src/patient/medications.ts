@@ -1,30 +1,49 @@
 /**
- * Medication history per drug class from MedicationRequest, MedicationStatement
- * and MedicationAdministration (rules.md "Current drug", "Glucocorticoid
- * exposure"). Drafts of the current order-select / order-sign call are read
- * separately (readDrafts).
+ * The drug-state model (rules.md "Drug state"): one history per drug class, built
+ * once per request from MedicationRequest, MedicationStatement,
+ * MedicationAdministration and MedicationDispense — whatever subset the EHR sends —
+ * with its state (current / lapsed / stopped, a switch), its courses and doses,
+ * and denosumab 120 mg (oncology) told apart from 60 mg. Documented intolerances
+ * come from AllergyIntolerance and from stops with a reason. Every rule reads this
+ * model; none re-derives drug history. Drafts of the current order-select /
+ * order-sign call are read separately (readDrafts).
  */
 import type {
+  AllergyIntolerance,
   CodeableConcept,
   Coding,
   Dosage,
   FhirResource,
   Medication,
   MedicationAdministration,
+  MedicationDispense,
   MedicationRequest,
   MedicationStatement,
+  Reference,
 } from 'fhir/r4';
 import {
   MEDICATION_CODES,
+  OSTEOPOROSIS_DRUGS,
   PREDNISOLONE_EQUIVALENT,
   type MedicationClass,
 } from '../fhir/code-lists';
+import { COVERED_DRUG_NAMES } from '../fhir/drug-products';
 import { compileClassifier } from '../fhir/codes';
 import { paths } from '../fhir/paths';
 import { DAY_MS, toTime } from './dates';
 import { dailyDoseMg } from './dosage';
 import { belongsTo, referenceOf } from './references';
-import type { Dose, DraftMedicationOrder, DrugHistory } from './snapshot';
+import type {
+  Dose,
+  DraftMedicationOrder,
+  DrugAssumption,
+  DrugHistory,
+  Intolerance,
+  UncheckedDraft,
+} from './snapshot';
+
+type MedicationUse =
+  MedicationRequest | MedicationStatement | MedicationAdministration | MedicationDispense;
 
 const CLASSIFIER = compileClassifier(MEDICATION_CODES);
 const PREDNISOLONE_FACTOR = new Map(
@@ -57,10 +76,17 @@ interface Exposure {
   startDate: string;
   end?: number;
   active: boolean;
-  /** A dated single dose (infusion, injection, one administration). */
+  /** A dated single dose (infusion, injection, one administration, a dispense). */
   dose: boolean;
   fromAdministration: boolean;
   dosages?: readonly Dosage[];
+  /** A stop is recorded on this resource (status stopped, or a statusReason). */
+  stop?: { reason?: string };
+}
+
+export interface MedicationModel {
+  histories: Partial<Record<MedicationClass, DrugHistory>>;
+  intolerances: Intolerance[];
 }
 
 export function readMedicationHistory(
@@ -71,19 +97,49 @@ export function readMedicationHistory(
   settings: MedicationSettings,
   malformed: string[],
 ): Partial<Record<MedicationClass, DrugHistory>> {
+  return readMedicationModel(resources, patientId, medications, now, settings, malformed).histories;
+}
+
+/** The drug-state model of one request (rules.md "Drug state"). */
+export function readMedicationModel(
+  resources: readonly FhirResource[],
+  patientId: string,
+  medications: ReadonlyMap<string, Medication>,
+  now: Date,
+  settings: MedicationSettings,
+  malformed: string[],
+): MedicationModel {
   const exposures: Exposure[] = [];
+  const undated = new Map<MedicationClass, string[]>();
+  const intolerances: Intolerance[] = [];
   for (const resource of resources) {
+    if (resource.resourceType === 'AllergyIntolerance') {
+      try {
+        if (!belongsTo(resource, patientId)) continue;
+        const intolerance = intoleranceOf(resource);
+        if (intolerance) intolerances.push(intolerance);
+      } catch {
+        malformed.push(referenceOf(resource));
+      }
+      continue;
+    }
     if (
       resource.resourceType !== 'MedicationRequest' &&
       resource.resourceType !== 'MedicationStatement' &&
-      resource.resourceType !== 'MedicationAdministration'
+      resource.resourceType !== 'MedicationAdministration' &&
+      resource.resourceType !== 'MedicationDispense'
     ) {
       continue;
     }
     try {
       if (!belongsTo(resource, patientId) || EXCLUDED_STATUS.has(resource.status)) continue;
-      const exposure = exposureOf(resource, medications);
-      if (exposure) exposures.push(exposure);
+      const read = exposureOf(resource, medications);
+      if (read === 'undated') continue;
+      if (read && 'undatedDrug' in read) {
+        undated.set(read.undatedDrug, [...(undated.get(read.undatedDrug) ?? []), read.source]);
+        continue;
+      }
+      if (read) exposures.push(read);
     } catch {
       malformed.push(referenceOf(resource));
     }
@@ -94,25 +150,140 @@ export function readMedicationHistory(
   for (const exposure of exposures) {
     byDrug.set(exposure.drug, [...(byDrug.get(exposure.drug) ?? []), exposure]);
   }
-  const out: Partial<Record<MedicationClass, DrugHistory>> = {};
-  for (const [drug, list] of byDrug) out[drug] = history(drug, list, now.getTime(), settings);
-  return out;
+  const histories: Partial<Record<MedicationClass, DrugHistory>> = {};
+  for (const [drug, list] of byDrug)
+    histories[drug] = history(drug, list, now.getTime(), settings, undated.get(drug) ?? []);
+  // A drug given only by undated administrations: taken, but when is unknown (lapsed, not current).
+  for (const [drug, sources] of undated) {
+    if (histories[drug]) continue;
+    histories[drug] = {
+      drug,
+      state: 'lapsed',
+      current: false,
+      courses: [],
+      assumptions: ['undated-administration'],
+      cumulativeDays: 0,
+      doses: [],
+      sources: [...sources].sort(),
+    };
+  }
+  markSwitches(histories);
+  for (const history of Object.values(histories)) {
+    if (history?.stop?.reason) {
+      intolerances.push({
+        drug: history.drug,
+        kind: 'stop-reason',
+        ...(history.stop.date ? { date: history.stop.date } : {}),
+        text: history.stop.reason,
+        source: history.stop.source,
+      });
+    }
+  }
+  intolerances.sort((a, b) => a.source.localeCompare(b.source) || a.drug.localeCompare(b.drug));
+  return { histories, intolerances };
+}
+
+/**
+ * A switch: another osteoporosis drug started after this one's last dose. The older
+ * drug is then stopped (rules.md "Drug state") unless it is itself still current.
+ */
+function markSwitches(histories: Partial<Record<MedicationClass, DrugHistory>>): void {
+  const drugs = OSTEOPOROSIS_DRUGS.map((drug) => histories[drug]).filter(
+    (history): history is DrugHistory => history !== undefined,
+  );
+  for (const history of drugs) {
+    if (history.current || history.lastTime === undefined) continue;
+    const last = history.lastTime;
+    const next = drugs
+      .filter((other) => other.drug !== history.drug)
+      .map((other) => ({
+        drug: other.drug,
+        start: other.courses.find((course) => course.start > last)?.start,
+      }))
+      .filter(
+        (candidate): candidate is { drug: MedicationClass; start: number } =>
+          candidate.start !== undefined,
+      )
+      .sort((a, b) => a.start - b.start)[0];
+    if (next) {
+      history.switchedTo = next.drug;
+      history.state = 'stopped';
+    }
+  }
+}
+
+const ACTIVE_ALLERGY = new Set(['active']);
+const EXCLUDED_ALLERGY_VERIFICATION = new Set(['refuted', 'entered-in-error']);
+
+/** codes.md "intolerance": AllergyIntolerance.code with the drug's code, clinicalStatus active, not refuted. */
+function intoleranceOf(resource: AllergyIntolerance): Intolerance | undefined {
+  const clinical = statusCodes(resource.clinicalStatus);
+  if (clinical.length > 0 && !clinical.some((code) => ACTIVE_ALLERGY.has(code))) return undefined;
+  if (
+    statusCodes(resource.verificationStatus).some((code) => EXCLUDED_ALLERGY_VERIFICATION.has(code))
+  )
+    return undefined;
+  const match = CLASSIFIER.classify(resource.code);
+  if (!match) return undefined;
+  const reaction = resource.reaction?.[0]?.manifestation?.[0];
+  const text = conceptText(reaction);
+  const date = resource.recordedDate ?? paths.onsetDate(resource);
+  return {
+    drug: match.key,
+    kind: 'allergy',
+    ...(typeof date === 'string' ? { date } : {}),
+    ...(text ? { text } : {}),
+    source: referenceOf(resource),
+  };
+}
+
+function statusCodes(concept: CodeableConcept | undefined): string[] {
+  return (Array.isArray(concept?.coding) ? concept.coding : [])
+    .map((coding) => coding?.code)
+    .filter((code): code is string => typeof code === 'string');
+}
+
+function conceptText(concept: CodeableConcept | undefined): string | undefined {
+  if (typeof concept?.text === 'string' && concept.text) return concept.text;
+  const display = (Array.isArray(concept?.coding) ? concept.coding : []).find(
+    (coding) => typeof coding?.display === 'string' && coding.display,
+  )?.display;
+  return display;
 }
 
 function exposureOf(
-  resource: MedicationRequest | MedicationStatement | MedicationAdministration,
+  resource: MedicationUse,
   medications: ReadonlyMap<string, Medication>,
-): Exposure | undefined {
-  const concept = medicationConcept(resource, medications);
-  const match = CLASSIFIER.classify(concept);
+): Exposure | { undatedDrug: MedicationClass; source: string } | 'undated' | undefined {
+  const medication = resolveMedication(resource, medications);
+  const match = classifyMedication(medication);
   if (!match) return undefined;
-  const base = { drug: match.key, coding: match.coding, source: referenceOf(resource) };
+  const dosages =
+    resource.resourceType === 'MedicationRequest'
+      ? resource.dosageInstruction
+      : resource.resourceType === 'MedicationStatement'
+        ? resource.dosage
+        : resource.resourceType === 'MedicationDispense'
+          ? resource.dosageInstruction
+          : undefined;
+  const drug: MedicationClass =
+    match.key === 'denosumab' && isOncologyDenosumab(medication, dosages, resource)
+      ? 'denosumabOncology'
+      : match.key;
+  const base = { drug, coding: match.coding, source: referenceOf(resource) };
+  const stopReason = conceptText(
+    'statusReason' in resource
+      ? Array.isArray(resource.statusReason)
+        ? resource.statusReason[0]
+        : resource.statusReason
+      : undefined,
+  );
   switch (resource.resourceType) {
     case 'MedicationAdministration': {
       if (resource.status !== 'completed') return undefined;
       const date = paths.effectiveDate(resource);
       const start = toTime(date);
-      if (!date || start === undefined) return undefined;
+      if (!date || start === undefined) return { undatedDrug: drug, source: base.source };
       return {
         ...base,
         start,
@@ -122,12 +293,30 @@ function exposureOf(
         fromAdministration: true,
       };
     }
+    case 'MedicationDispense': {
+      if (resource.status !== 'completed') return undefined;
+      const date = resource.whenHandedOver ?? resource.whenPrepared;
+      const start = toTime(date);
+      if (!date || start === undefined) return { undatedDrug: drug, source: base.source };
+      const supply = resource.daysSupply?.value;
+      return {
+        ...base,
+        start,
+        startDate: date,
+        ...(typeof supply === 'number' && supply > 0 ? { end: start + supply * DAY_MS } : {}),
+        active: false,
+        dose: true,
+        fromAdministration: false,
+        ...(dosages ? { dosages } : {}),
+      };
+    }
     case 'MedicationStatement': {
       const date = paths.effectiveDate(resource) ?? resource.dateAsserted;
       const start = toTime(date);
-      if (!date || start === undefined) return undefined;
+      if (!date || start === undefined) return 'undated';
       const end = toTime(resource.effectivePeriod?.end);
       const single = typeof resource.effectiveDateTime === 'string';
+      const stopped = resource.status === 'stopped' || stopReason !== undefined;
       return {
         ...base,
         start,
@@ -137,6 +326,7 @@ function exposureOf(
         dose: single,
         fromAdministration: false,
         dosages: resource.dosage,
+        ...(stopped ? { stop: stopReason ? { reason: stopReason } : {} } : {}),
       };
     }
     case 'MedicationRequest': {
@@ -144,12 +334,13 @@ function exposureOf(
       const date =
         bounds?.start ?? resource.authoredOn ?? resource.dispenseRequest?.validityPeriod?.start;
       const start = toTime(date);
-      if (!date || start === undefined) return undefined;
+      if (!date || start === undefined) return 'undated';
       const supplyDays = resource.dispenseRequest?.expectedSupplyDuration?.value;
       const end =
         toTime(bounds?.end) ??
         toTime(resource.dispenseRequest?.validityPeriod?.end) ??
         (typeof supplyDays === 'number' ? start + supplyDays * DAY_MS : undefined);
+      const stopped = resource.status === 'stopped' || stopReason !== undefined;
       return {
         ...base,
         start,
@@ -159,9 +350,54 @@ function exposureOf(
         dose: resource.status === 'completed',
         fromAdministration: false,
         dosages: resource.dosageInstruction,
+        ...(stopped ? { stop: stopReason ? { reason: stopReason } : {} } : {}),
       };
     }
   }
+}
+
+const ONCOLOGY_TEXT = /\bxgeva\b|\b120\s*mg\b/i;
+
+/**
+ * Denosumab 120 mg (Xgeva, bone metastases / myeloma) vs 60 mg (Prolia): by product
+ * name or strength in the coding / text, by the Medication's ingredient strength or
+ * the dose, or by a 4-weekly schedule (codes.md "Turn 2 additions").
+ */
+function isOncologyDenosumab(
+  medication: ResolvedMedication,
+  dosages: readonly Dosage[] | undefined,
+  resource: MedicationUse,
+): boolean {
+  const texts = [
+    medication.concept?.text,
+    ...(Array.isArray(medication.concept?.coding) ? medication.concept.coding : []).map(
+      (coding) => coding?.display,
+    ),
+  ];
+  if (texts.some((text) => typeof text === 'string' && ONCOLOGY_TEXT.test(text))) return true;
+  for (const ingredient of medication.resource?.ingredient ?? []) {
+    const numerator = ingredient?.strength?.numerator;
+    const denominator = ingredient?.strength?.denominator;
+    if (numerator?.unit === 'mg' || numerator?.code === 'mg') {
+      // Xgeva: 120 mg / 1.7 mL (70 mg/mL); Prolia: 60 mg / 1 mL.
+      const mg = numerator.value ?? 0;
+      if (mg >= 100 || (mg === 70 && (denominator?.value ?? 1) === 1)) return true;
+    }
+  }
+  const dose =
+    resource.resourceType === 'MedicationAdministration'
+      ? resource.dosage?.dose
+      : dosages?.[0]?.doseAndRate?.[0]?.doseQuantity;
+  if (dose && (dose.code === 'mg' || dose.unit === 'mg') && (dose.value ?? 0) >= 100) return true;
+  const repeat = dosages?.[0]?.timing?.repeat;
+  if (repeat && typeof repeat.period === 'number') {
+    const unitDays: Record<string, number> = { d: 1, wk: 7, mo: 30, a: 365 };
+    const days = repeat.period * (unitDays[repeat.periodUnit ?? ''] ?? Number.NaN);
+    const interval = days / (repeat.frequency ?? 1);
+    // Every 3–5 weeks is the oncology schedule; 6-monthly (or anything else) is not.
+    if (Number.isFinite(interval) && interval >= 21 && interval <= 35) return true;
+  }
+  return false;
 }
 
 function history(
@@ -169,6 +405,7 @@ function history(
   exposures: Exposure[],
   now: number,
   settings: MedicationSettings,
+  undatedSources: readonly string[],
 ): DrugHistory {
   const coverage = settings.coverageDays[drug] * DAY_MS;
   const intervals = exposures
@@ -190,10 +427,26 @@ function history(
     else courses.push({ ...interval });
   }
   const lastCourse = courses[courses.length - 1];
-  const activeOrder = exposures.find(
+  const activeOrders = exposures.filter(
     (exposure) => exposure.active && (exposure.end === undefined || exposure.end >= now),
   );
-  const current = activeOrder !== undefined || (lastCourse !== undefined && lastCourse.end >= now);
+  const activeOrder = activeOrders[activeOrders.length - 1];
+  // The latest record that is not a stop; a stop counts when nothing newer restarted the drug.
+  const lastRecord = latest(exposures);
+  const stopRecord = latest(exposures.filter((exposure) => exposure.stop));
+  const newestOther = latest(exposures.filter((exposure) => !exposure.stop));
+  const stopCounts =
+    stopRecord !== undefined &&
+    (newestOther === undefined ||
+      (stopRecord.end ?? stopRecord.start) >= newestOther.start ||
+      stopRecord.start >= newestOther.start);
+  const assumptions: DrugAssumption[] = [];
+  // Contradictory data (an active statement / order and a later stop): the model keeps
+  // the drug current — the conservative reading for every rule — and the cards say so.
+  if (activeOrder && stopCounts) assumptions.push('status-conflict');
+  if (undatedSources.length > 0) assumptions.push('undated-administration');
+  const coverageRunning = lastCourse !== undefined && lastCourse.end >= now && !stopCounts;
+  const current = activeOrder !== undefined || coverageRunning;
   const cumulativeDays = courses.reduce(
     (sum, course) => sum + Math.max(0, Math.min(course.end, now) - course.start) / DAY_MS,
     0,
@@ -203,9 +456,27 @@ function history(
   const dosing = activeOrder ?? latest(exposures.filter((exposure) => exposure.dosages));
   const dailyDose = dosing?.dosages ? dailyDoseMg(dosing.dosages) : undefined;
   const factor = dosing ? PREDNISOLONE_FACTOR.get(dosing.coding.code ?? '') : undefined;
+  const stopDate = stopRecord
+    ? stopRecord.end !== undefined
+      ? new Date(stopRecord.end).toISOString().slice(0, 10)
+      : stopRecord.startDate
+    : undefined;
   return {
     drug,
+    state: current ? 'current' : stopCounts ? 'stopped' : 'lapsed',
     current,
+    ...(lastRecord ? { lastTime: lastRecord.start, lastDate: lastRecord.startDate } : {}),
+    ...(stopCounts && stopRecord
+      ? {
+          stop: {
+            ...(stopDate ? { date: stopDate } : {}),
+            source: stopRecord.source,
+            ...(stopRecord.stop?.reason ? { reason: stopRecord.stop.reason } : {}),
+          },
+        }
+      : {}),
+    courses,
+    assumptions,
     ...(lastCourse && courseStartExposure
       ? { courseStart: { date: courseStartExposure.startDate, time: lastCourse.start } }
       : {}),
@@ -216,21 +487,21 @@ function history(
     ...(dailyDose !== undefined && current && factor !== undefined
       ? { prednisoloneMgPerDay: Math.round(dailyDose * factor * 100) / 100 }
       : {}),
-    sources: exposures.map((exposure) => exposure.source),
+    sources: [...exposures.map((exposure) => exposure.source), ...undatedSources],
   };
 }
 
 function latest(exposures: Exposure[]): Exposure | undefined {
   return exposures.reduce<Exposure | undefined>(
-    (best, exposure) => (!best || exposure.start > best.start ? exposure : best),
+    (best, exposure) => (!best || exposure.start >= best.start ? exposure : best),
     undefined,
   );
 }
 
 /**
- * Doses given: administrations, dated one-off statements, and completed orders
- * when no administration is on record for the drug. One dose recorded twice is
- * counted once.
+ * Doses given: administrations, dated one-off statements, and completed orders or
+ * dispenses when no administration is on record for the drug. One dose recorded
+ * twice is counted once.
  */
 function dosesOf(exposures: Exposure[]): Dose[] {
   const hasAdministrations = exposures.some((exposure) => exposure.fromAdministration);
@@ -252,22 +523,52 @@ function dosesOf(exposures: Exposure[]): Dose[] {
   return doses;
 }
 
+interface ResolvedMedication {
+  /** The code to classify: medicationCodeableConcept, or the Medication's code. */
+  concept?: CodeableConcept;
+  /** The Medication resource (contained or fetched), when medication[x] is a reference. */
+  resource?: Medication;
+  /** A reference that does not resolve (not contained, not fetched). */
+  unresolved?: Reference;
+}
+
 /** medication[x]: a CodeableConcept, or a reference to a contained or fetched Medication. */
+function resolveMedication(
+  resource: MedicationUse,
+  medications: ReadonlyMap<string, Medication>,
+): ResolvedMedication {
+  const concept = paths.medicationConcept(resource);
+  if (concept) return { concept };
+  const reference = paths.medicationReference(resource);
+  const target = reference?.reference;
+  if (typeof target !== 'string') return reference ? { unresolved: reference } : {};
+  const found = target.startsWith('#')
+    ? ((Array.isArray(resource.contained) ? resource.contained : []).find(
+        (candidate) => candidate.resourceType === 'Medication' && candidate.id === target.slice(1),
+      ) as Medication | undefined)
+    : medications.get(target);
+  return found ? { concept: found.code, resource: found } : { unresolved: reference };
+}
+
+/** The Medication's code, else one of its ingredients (a Medication coded only by ingredient). */
+function classifyMedication(
+  medication: ResolvedMedication,
+): { key: MedicationClass; coding: Coding } | undefined {
+  const byCode = CLASSIFIER.classify(medication.concept);
+  if (byCode) return byCode;
+  for (const ingredient of medication.resource?.ingredient ?? []) {
+    const match = CLASSIFIER.classify(ingredient?.itemCodeableConcept);
+    if (match) return match;
+  }
+  return undefined;
+}
+
+/** medication[x] as a CodeableConcept (the Medication's code when referenced). */
 export function medicationConcept(
   resource: MedicationRequest | MedicationStatement | MedicationAdministration,
   medications: ReadonlyMap<string, Medication>,
 ): CodeableConcept | undefined {
-  const concept = paths.medicationConcept(resource);
-  if (concept) return concept;
-  const target = paths.medicationReference(resource)?.reference;
-  if (typeof target !== 'string') return undefined;
-  if (target.startsWith('#')) {
-    const contained = (Array.isArray(resource.contained) ? resource.contained : []).find(
-      (candidate) => candidate.resourceType === 'Medication' && candidate.id === target.slice(1),
-    ) as Medication | undefined;
-    return contained?.code;
-  }
-  return medications.get(target)?.code;
+  return resolveMedication(resource, medications).concept;
 }
 
 export interface DraftInput {
@@ -276,14 +577,25 @@ export interface DraftInput {
   selections?: readonly string[];
 }
 
-/** The medication orders this hook call is about (order-select: only the selections). */
+export interface DraftReading {
+  drafts: DraftMedicationOrder[];
+  unchecked: UncheckedDraft[];
+}
+
+/**
+ * The medication orders this hook call is about (order-select: only the
+ * selections). A draft whose coding is not recognised but whose text names a
+ * covered drug is listed as unchecked (R32): the service never stays silent on an
+ * order it could not read.
+ */
 export function readDrafts(
   input: DraftInput,
   medications: ReadonlyMap<string, Medication>,
   malformed: string[],
-): DraftMedicationOrder[] {
+): DraftReading {
   const selected = input.selections ? new Set(input.selections) : undefined;
   const drafts: DraftMedicationOrder[] = [];
+  const unchecked: UncheckedDraft[] = [];
   for (const resource of input.draftOrders ?? []) {
     if (resource.resourceType !== 'MedicationRequest') continue;
     const reference = referenceOf(resource);
@@ -291,24 +603,72 @@ export function readDrafts(
     try {
       if (EXCLUDED_DRAFT_STATUS.has(resource.status)) continue;
       if (!belongsTo(resource, input.patientId)) continue;
-      const concept = medicationConcept(resource, medications);
-      const match = CLASSIFIER.classify(concept);
-      if (!match) continue;
+      const medication = resolveMedication(resource, medications);
+      const match = classifyMedication(medication);
+      if (!match) {
+        const named = uncheckedDraft(reference, medication);
+        if (named) unchecked.push(named);
+        continue;
+      }
+      const drug: MedicationClass =
+        match.key === 'denosumab' &&
+        isOncologyDenosumab(medication, resource.dosageInstruction, resource)
+          ? 'denosumabOncology'
+          : match.key;
       const dose = dailyDoseMg(resource.dosageInstruction);
       drafts.push({
         reference,
-        drug: match.key,
-        display: displayOf(concept, match.coding, reference),
+        drug,
+        display: displayOf(medication.concept, match.coding, reference),
         ...(dose !== undefined ? { dailyDoseMg: dose } : {}),
       });
     } catch {
       malformed.push(reference);
     }
   }
-  return drafts;
+  return { drafts, unchecked };
 }
 
 const EXCLUDED_DRAFT_STATUS = new Set(['entered-in-error', 'cancelled', 'revoked']);
+
+/** R32: the covered drug a draft's text names, when its coding could not be read. */
+function uncheckedDraft(
+  reference: string,
+  medication: ResolvedMedication,
+): UncheckedDraft | undefined {
+  const texts = [
+    medication.concept?.text,
+    ...(Array.isArray(medication.concept?.coding) ? medication.concept.coding : []).map(
+      (coding) => coding?.display,
+    ),
+    medication.unresolved?.display,
+  ].filter((text): text is string => typeof text === 'string' && text.length > 0);
+  const namedDrug = namedCoveredDrug(texts);
+  if (!namedDrug) return undefined;
+  const codings = (Array.isArray(medication.concept?.coding) ? medication.concept.coding : [])
+    .filter((coding) => typeof coding?.code === 'string')
+    .map((coding) => `${coding.system ?? '(no system)'}|${coding.code ?? ''}`);
+  return {
+    reference,
+    display: texts[0] ?? reference,
+    namedDrug,
+    ...(codings.length > 0 ? { codes: codings.join(', ') } : {}),
+    why: medication.unresolved
+      ? 'unresolved-reference'
+      : codings.length > 0
+        ? 'unknown-code'
+        : 'no-code',
+  };
+}
+
+/** The covered drug a text names (ingredient or brand, at a word start), if any. */
+export function namedCoveredDrug(texts: readonly string[]): string | undefined {
+  const words = texts.join(' ').toLowerCase();
+  for (const [drug, names] of Object.entries(COVERED_DRUG_NAMES)) {
+    if (names.some((name) => new RegExp(`(^|[^\\p{L}])${name}`, 'u').test(words))) return drug;
+  }
+  return undefined;
+}
 
 function displayOf(concept: CodeableConcept | undefined, coding: Coding, fallback: string): string {
   for (const text of [concept?.text, coding.display, coding.code])

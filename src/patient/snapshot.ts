@@ -46,7 +46,8 @@ export type DiagnosisKind =
   | 'hypercalcaemia'
   | 'boneMalignancy'
   | 'hyperthyroidism'
-  | 'radiotherapyHistory';
+  | 'radiotherapyHistory'
+  | 'jawOsteonecrosis';
 
 export interface Diagnosis {
   kind: DiagnosisKind;
@@ -66,6 +67,28 @@ export interface DraftMedicationOrder {
   dailyDoseMg?: number;
 }
 
+/** A drafted medication the service could not check (R32): its coding is not recognised, but its text names a covered drug. */
+export interface UncheckedDraft {
+  reference: string;
+  display: string;
+  /** The drug class its text names (ingredient or brand). */
+  namedDrug: string;
+  /** `system|code` of the codings it carried, or undefined when it had none. */
+  codes?: string;
+  /** Why it could not be read: an unknown coding, no coding, or a Medication reference that does not resolve. */
+  why: 'unknown-code' | 'no-code' | 'unresolved-reference';
+}
+
+/** A documented intolerance of a drug (rules.md "Drug state"): an AllergyIntolerance, or a stop with a reason. */
+export interface Intolerance {
+  drug: MedicationClass;
+  kind: 'allergy' | 'stop-reason';
+  date?: string;
+  /** Reaction (allergy) or stop reason, as recorded. */
+  text?: string;
+  source: string;
+}
+
 /** A dated measurement (T-score, FRAX) with its source. */
 export interface Measurement {
   value: number;
@@ -82,7 +105,14 @@ export interface TScore extends Measurement {
 }
 
 export type FractureSite =
-  'hip' | 'vertebra' | 'distalRadius' | 'proximalHumerus' | 'pelvis' | 'unspecified';
+  | 'hip'
+  | 'vertebra'
+  | 'distalRadius'
+  | 'proximalHumerus'
+  | 'pelvis'
+  | 'unspecified'
+  /** Subtrochanteric / femoral shaft (R26 only). */
+  | 'femurShaft';
 
 /** A fragility (low-energy) fracture: coded as such, or at a typical site at age ≥ 50 (then assumed). */
 export interface Fracture {
@@ -106,11 +136,32 @@ export interface Dose {
   source: string;
 }
 
+/**
+ * rules.md "Drug state": current (active order / statement or a dose within the
+ * dosing interval); lapsed (past the interval, no stop, nothing started since);
+ * stopped (a stop recorded, or another osteoporosis drug started since: a switch).
+ */
+export type DrugState = 'current' | 'lapsed' | 'stopped';
+
+/** What the model assumed about data it could not take at face value (shown on the cards). */
+export type DrugAssumption = 'status-conflict' | 'undated-administration';
+
 /** What the medication history says about one drug class. */
 export interface DrugHistory {
   drug: MedicationClass;
-  /** An active order / statement, or a dose recent enough for the drug's dosing interval. */
+  state: DrugState;
+  /** An active order / statement, or a dose recent enough for the drug's dosing interval (state current). */
   current: boolean;
+  /** The last dose or record of the drug (epoch ms). */
+  lastTime?: number;
+  lastDate?: string;
+  /** The stop on record, when one is. */
+  stop?: { date?: string; source: string; reason?: string };
+  /** The osteoporosis drug started after this one's last dose (a switch). */
+  switchedTo?: MedicationClass;
+  /** The continuous courses, oldest first (epoch ms; end = coverage end). */
+  courses: { start: number; end: number }[];
+  assumptions: DrugAssumption[];
   /** First date of the current (or last) continuous course. */
   courseStart?: { date: string; time: number };
   /** End of the last course's coverage (last dose + dosing interval, or the order's end). */
@@ -152,6 +203,16 @@ export interface PatientSnapshot {
   fraxMajor?: Measurement;
   /** Fragility fractures, newest first (undated last). */
   fractures: Fracture[];
+  /** Fractures at a typical fragility site at any age (R30, under 50). */
+  siteFractures: Fracture[];
+  /** Subtrochanteric / femoral shaft fractures after ≥ 3 years of antiresorptive exposure (R26): not fragility fractures for R3–R5, R23. */
+  atypicalFemurFractures: (Fracture & { exposureYears: number })[];
+  /** The latest DXA (T-score or densitometry procedure), epoch ms. */
+  latestDxaTime?: number;
+  /** Documented intolerances (AllergyIntolerance, stops with a reason). */
+  intolerances: Intolerance[];
+  /** Drafts the service could not read (R32). */
+  uncheckedDrafts: UncheckedDraft[];
   /** Medication history per drug class (only classes with any record). */
   medications: Partial<Record<MedicationClass, DrugHistory>>;
   fallRiskAssessments: AssessmentRecord[];

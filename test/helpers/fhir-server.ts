@@ -114,6 +114,22 @@ export async function startFhirServer(resources: FhirResource[] = []): Promise<F
       );
     });
     if (params.get('_sort') === '-date') matches.sort((a, b) => dateOf(b).localeCompare(dateOf(a)));
+    // `_include=Type:medication`: the Medications the matches refer to.
+    if (params.get('_include') === `${type}:medication`) {
+      const referenced = new Set(
+        matches.map(
+          (resource) =>
+            (resource as { medicationReference?: { reference?: string } }).medicationReference
+              ?.reference,
+        ),
+      );
+      matches.push(
+        ...server.resources.filter(
+          (resource) =>
+            resource.resourceType === 'Medication' && referenced.has(`Medication/${resource.id}`),
+        ),
+      );
+    }
     return matches;
   };
 

@@ -282,6 +282,8 @@ export function prefetchFor(resources: readonly FhirResource[]): Record<string, 
     medicationAdministrations: by(
       (resource) => resource.resourceType === 'MedicationAdministration',
     ),
+    medicationDispenses: by((resource) => resource.resourceType === 'MedicationDispense'),
+    allergies: by((resource) => resource.resourceType === 'AllergyIntolerance'),
     procedures: by((resource) => resource.resourceType === 'Procedure'),
   };
 }
@@ -506,3 +508,86 @@ export function fallRiskAssessmentProcedure(date: string): FhirResource {
 
 export const yearsAgo = (years: number): string => daysAgo(Math.round(years * 365.25));
 export const monthsAgo = (months: number): string => daysAgo(Math.round(months * 30.4375));
+
+export const rxnorm = (code: string, display?: string): Coding => ({
+  system: SYSTEM.rxnorm,
+  code,
+  ...(display ? { display } : {}),
+});
+
+/** An AllergyIntolerance recording an intolerance of a drug (active, confirmed unless told). */
+export function allergy(
+  coding: Coding,
+  options: {
+    id?: string;
+    recorded?: string;
+    reaction?: string;
+    verification?: string;
+    clinical?: string;
+  } = {},
+): FhirResource {
+  return {
+    resourceType: 'AllergyIntolerance',
+    id: options.id ?? newId('allergy'),
+    clinicalStatus: {
+      coding: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical',
+          code: options.clinical ?? 'active',
+        },
+      ],
+    },
+    verificationStatus: {
+      coding: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification',
+          code: options.verification ?? 'confirmed',
+        },
+      ],
+    },
+    type: 'intolerance',
+    code: { coding: [coding] },
+    patient: { reference: `Patient/${PATIENT_ID}` },
+    ...(options.recorded ? { recordedDate: options.recorded } : {}),
+    ...(options.reaction ? { reaction: [{ manifestation: [{ text: options.reaction }] }] } : {}),
+  };
+}
+
+/** A completed dispense (a pack handed over), with its days' supply when given. */
+export function dispense(
+  coding: Coding,
+  date: string,
+  options: { id?: string; daysSupply?: number } = {},
+): FhirResource {
+  return {
+    resourceType: 'MedicationDispense',
+    id: options.id ?? newId('disp'),
+    status: 'completed',
+    medicationCodeableConcept: { coding: [coding] },
+    subject: { reference: `Patient/${PATIENT_ID}` },
+    whenHandedOver: date,
+    ...(options.daysSupply !== undefined
+      ? { daysSupply: { value: options.daysSupply, unit: 'd', system: SYSTEM.ucum, code: 'd' } }
+      : {}),
+  };
+}
+
+/** A prescription stopped on `stopped` (boundsPeriod end), with a stop reason when given. */
+export function stoppedRequest(
+  coding: Coding,
+  start: string,
+  stopped: string,
+  options: { id?: string; reason?: string } = {},
+): MedicationRequest {
+  return {
+    resourceType: 'MedicationRequest',
+    id: options.id ?? newId('rx'),
+    status: 'stopped',
+    intent: 'order',
+    medicationCodeableConcept: { coding: [coding], text: coding.display },
+    subject: { reference: `Patient/${PATIENT_ID}` },
+    authoredOn: start,
+    dosageInstruction: [{ timing: { repeat: { boundsPeriod: { start, end: stopped } } } }],
+    ...(options.reason ? { statusReason: { text: options.reason } } : {}),
+  };
+}

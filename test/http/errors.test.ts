@@ -528,6 +528,8 @@ describe('CDS Hooks 2.0 § Prefetch — data the service cannot get (412)', () =
     'medicationRequests',
     'medicationStatements',
     'medicationAdministrations',
+    'medicationDispenses',
+    'allergies',
     'procedures',
   ];
 

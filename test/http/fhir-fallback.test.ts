@@ -29,7 +29,8 @@ const ORDER_SELECT = '/cds-services/fls-order-select';
 
 /**
  * Low albumin-corrected calcium (2.02, albumin 40), eGFR 30, vitamin D 40, TSH 0.1
- * and primary hyperparathyroidism (E21.0): several patient-view cards at once.
+ * and primary hyperparathyroidism (E21.0): several patient-view cards at once
+ * (the low vitamin D is named on the hypercalcaemia card, not a card of its own).
  */
 const RESOURCES: FhirResource[] = [
   patient(),
@@ -45,10 +46,10 @@ const RESOURCES: FhirResource[] = [
   labs.calcium(2.9, daysAgo(1), { patientId: 'pat-2' }),
 ];
 
+// PHPT blocks vitamin D as well (rules.md "Coherence"): the hypercalcaemia card names the low vitamin D.
 const EXPECTED_CODES = [
   'hypocalcaemia',
   'hypercalcaemia',
-  'vitamin-d-low',
   'renal-impairment',
   'hyperthyroidism-suspected',
 ].sort();
@@ -128,9 +129,11 @@ describe('CDS Hooks 2.0 § Prefetch — missing keys fetched from fhirServer', (
       expect.arrayContaining([
         'Patient/pat-1',
         'Condition?patient=pat-1',
-        'MedicationRequest?patient=pat-1',
-        'MedicationStatement?patient=pat-1',
-        'MedicationAdministration?patient=pat-1',
+        'MedicationRequest?patient=pat-1&_include=MedicationRequest:medication',
+        'MedicationStatement?patient=pat-1&_include=MedicationStatement:medication',
+        'MedicationAdministration?patient=pat-1&_include=MedicationAdministration:medication',
+        'MedicationDispense?patient=pat-1&_include=MedicationDispense:medication',
+        'AllergyIntolerance?patient=pat-1',
         'Procedure?patient=pat-1',
       ]),
     );
@@ -144,6 +147,41 @@ describe('CDS Hooks 2.0 § Prefetch — missing keys fetched from fhirServer', (
     ).toBe(true);
     expect(comparable(response.body)).toEqual(await cardsWithFullPrefetch());
     expect(logs.join('')).not.toContain(TOKEN);
+  });
+
+  test('a Medication the history refers to comes with it (_include) and is recognised', async () => {
+    const medication: FhirResource = {
+      resourceType: 'Medication',
+      id: 'med-aln',
+      code: {
+        coding: [{ system: 'urn:oid:2.16.578.1.12.4.1.1.7424', code: '100001' }],
+        text: 'Alendronat Sandoz 70 mg',
+      },
+      ingredient: [{ itemCodeableConcept: { coding: [DRUGS.alendronate] } }],
+    };
+    const onAlendronate: FhirResource = {
+      ...medicationRequest(DRUGS.alendronate, { id: 'rx-aln', status: 'active' }),
+      medicationCodeableConcept: undefined,
+      medicationReference: { reference: 'Medication/med-aln' },
+      authoredOn: daysAgo(400),
+    } as FhirResource;
+    const dxa = observation({ system: 'http://loinc.org', code: '38267-1' }, -2.9, daysAgo(30), {
+      unit: null,
+    });
+    const other = await startFhirServer([patient(), medication, onAlendronate, dxa]);
+    try {
+      const { app } = testApp();
+      const response = await request(app)
+        .post(PATIENT_VIEW)
+        .send(hookRequest('patient-view', { fhirServer: other.baseUrl }))
+        .expect(200);
+      // On alendronate (known only through the referenced Medication's ingredient): no "start treatment".
+      const codes = (response.body as { cards: CardBody[] }).cards.map((c) => c.source.topic.code);
+      expect(codes).not.toContain('antiresorptive-indicated');
+      expect(codes).toContain('calcium-vitamin-d');
+    } finally {
+      await other.close();
+    }
   });
 
   test('FHIR_SEARCH_COUNT: the service asks for large pages on its searches (not on reads), same cards', async () => {
@@ -182,7 +220,7 @@ describe('CDS Hooks 2.0 § Prefetch — missing keys fetched from fhirServer', (
     const others = Object.keys(PREFETCH_TEMPLATES).filter(
       (key) => key !== 'patient' && key !== 'labs',
     );
-    expect(others).toHaveLength(6);
+    expect(others).toHaveLength(8);
     expect(server.requests.map((r) => r.query).sort()).toEqual(queriesFor(others));
     expect(comparable(response.body)).toEqual(await cardsWithFullPrefetch());
   });

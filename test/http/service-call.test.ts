@@ -321,6 +321,8 @@ describe('CDS Hooks 2.0 § Prefetch', () => {
     'medicationRequests',
     'medicationStatements',
     'medicationAdministrations',
+    'medicationDispenses',
+    'allergies',
     'procedures',
   ];
   const allNull = (): Record<string, null> =>

@@ -10,6 +10,7 @@
  */
 import fc from 'fast-check';
 import type {
+  AllergyIntolerance,
   Condition,
   Dosage,
   FhirResource,
@@ -29,10 +30,12 @@ import {
   CONDITION_CODINGS,
   DAY,
   DRUG_ATC,
+  DRUG_RXNORM,
   LAB_CODINGS,
   ODD_UNITS,
   SYS,
   UNITS,
+  type AllergySpec,
   type Analyte,
   type BoneSpec,
   type Comparator,
@@ -548,6 +551,8 @@ const conditionKindArb: fc.Arbitrary<ConditionKind> = fc.oneof(
   { weight: 2, arbitrary: fc.constant('osteoporoticFracture' as const) },
   { weight: 1, arbitrary: fc.constant('ankleFracture' as const) },
   { weight: 1, arbitrary: fc.constant('hypertension' as const) },
+  { weight: 2, arbitrary: fc.constant('jawOsteonecrosis' as const) },
+  { weight: 2, arbitrary: fc.constant('femurShaftFracture' as const) },
 );
 
 const conditionArb: fc.Arbitrary<Omit<ConditionSpec, 'id'>> = conditionKindArb.chain((kind) =>
@@ -651,6 +656,9 @@ const drugCodingArb: fc.Arbitrary<DrugCoding> = fc.oneof(
   { weight: 2, arbitrary: fc.constant('atc-display' as const) },
   { weight: 2, arbitrary: fc.constant('contained' as const) },
   { weight: 1, arbitrary: fc.constant('snomed-and-atc' as const) },
+  { weight: 2, arbitrary: fc.constant('rxnorm-ingredient' as const) },
+  { weight: 2, arbitrary: fc.constant('rxnorm-product' as const) },
+  { weight: 1, arbitrary: fc.constant('contained-ingredient' as const) },
 );
 
 const doseArb: fc.Arbitrary<DoseSpec> = fc.record({
@@ -776,7 +784,28 @@ function medicationOf(
   text: string,
 ): Pick<MedicationRequest, 'medicationCodeableConcept' | 'medicationReference' | 'contained'> {
   const atc = { system: SYS.atc, code: atcOf(drug, atcIndex) };
+  const rx = DRUG_RXNORM[drug];
+  // A drug without an RxNorm code of that kind in the list is named by ATC.
+  const rxCode = coding === 'rxnorm-product' ? (rx?.product ?? rx?.ingredient) : rx?.ingredient;
   switch (coding) {
+    case 'rxnorm-ingredient':
+    case 'rxnorm-product':
+      return {
+        medicationCodeableConcept: {
+          coding: [rxCode ? { system: SYS.rxnorm, code: rxCode } : atc],
+          text,
+        },
+      };
+    case 'contained-ingredient': {
+      const medication: Medication = {
+        resourceType: 'Medication',
+        id: 'med',
+        // A local product code the service does not know; the ingredient names the drug.
+        code: { coding: [{ system: 'urn:oid:2.16.578.1.12.4.1.1.7424', code: '100001' }], text },
+        ingredient: [{ itemCodeableConcept: { coding: [atc] } }],
+      };
+      return { contained: [medication], medicationReference: { reference: '#med' } };
+    }
     case 'atc':
       return { medicationCodeableConcept: { coding: [atc], text } };
     case 'atc-display':
@@ -896,6 +925,44 @@ const draftArb: fc.Arbitrary<Omit<DraftSpec, 'id'>> = (() => {
   });
 })();
 
+const allergyArb: fc.Arbitrary<Omit<AllergySpec, 'id'>> = fc.record({
+  drug: drugArb,
+  atcIndex: fc.nat(1),
+  clinical: fc.oneof(
+    { weight: 6, arbitrary: fc.constant('active' as const) },
+    fc.constantFrom('inactive' as const, 'resolved' as const),
+  ),
+  verification: fc.oneof(
+    { weight: 6, arbitrary: fc.constant('confirmed' as const) },
+    fc.constantFrom('unconfirmed' as const, 'refuted' as const, 'entered-in-error' as const),
+  ),
+});
+
+function renderAllergy(spec: AllergySpec): AllergyIntolerance {
+  return {
+    resourceType: 'AllergyIntolerance',
+    id: spec.id,
+    clinicalStatus: {
+      coding: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical',
+          code: spec.clinical,
+        },
+      ],
+    },
+    verificationStatus: {
+      coding: [
+        {
+          system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification',
+          code: spec.verification,
+        },
+      ],
+    },
+    code: { coding: [{ system: SYS.atc, code: atcOf(spec.drug, spec.atcIndex) }] },
+    patient: { reference: `Patient/${PATIENT_ID}` },
+  };
+}
+
 /** The label a draft carries (medication text): unique, so a card naming it can be checked. */
 export const draftLabel = (draft: DraftSpec): string => `Order ${draft.id} ${draft.drug}`;
 
@@ -999,6 +1066,7 @@ export function patientSpecArb(options: PatientOptions = {}): fc.Arbitrary<Patie
         'fall',
         [0, 1],
       ),
+      allergies: listOf<AllergySpec>(allergyArb, 'allergy', [0, 2]),
       drafts: listOf<DraftSpec>(draftArb, 'draft', [minDrafts, 3]),
     });
   // Cross-shrinking lets a failing history of hundreds shrink into the small branch.
@@ -1018,6 +1086,8 @@ export const PREFETCH_KEYS = [
   'medicationRequests',
   'medicationStatements',
   'medicationAdministrations',
+  'medicationDispenses',
+  'allergies',
   'procedures',
 ] as const;
 export type PrefetchKey = (typeof PREFETCH_KEYS)[number];
@@ -1059,6 +1129,8 @@ export function renderPrefetch(spec: PatientSpec): PrefetchPlan {
     medicationRequests: [],
     medicationStatements: [],
     medicationAdministrations: [],
+    medicationDispenses: [],
+    allergies: [],
     procedures: [],
   };
   for (const lab of spec.labs) {
@@ -1088,6 +1160,7 @@ export function renderPrefetch(spec: PatientSpec): PrefetchPlan {
     for (let copy = 0; copy <= medication.copies; copy += 1) keys[key].push(resource);
   }
   for (const fall of spec.fallRisk) keys.procedures.push(fallRiskProcedure(fall.id, fall.when));
+  for (const allergy of spec.allergies) keys.allergies.push(renderAllergy(allergy));
   return { patient: renderPatient(spec.patient), keys };
 }
 

@@ -154,7 +154,9 @@ export type ConditionKind =
   | 'humerusFracture'
   | 'osteoporoticFracture'
   | 'ankleFracture'
-  | 'hypertension';
+  | 'hypertension'
+  | 'jawOsteonecrosis'
+  | 'femurShaftFracture';
 
 /** Codings per kind: [ICD-10 WHO, Norwegian ICD-10 (no dot), SNOMED CT or a subcode]. */
 export const CONDITION_CODINGS: Record<ConditionKind, readonly CodingSpec[]> = {
@@ -212,6 +214,17 @@ export const CONDITION_CODINGS: Record<ConditionKind, readonly CodingSpec[]> = {
   ],
   ankleFracture: [{ system: SYS.icd10, code: 'S82.5' }],
   hypertension: [{ system: SYS.icd10, code: 'I10' }],
+  // codes.md "Turn 2 additions": M87.1 (national extension M87.18); S72.2 subtrochanteric, S72.3 shaft.
+  jawOsteonecrosis: [
+    { system: SYS.icd10, code: 'M87.1' },
+    { system: SYS.icd10, code: 'M87.18' },
+    { system: SYS.icd10No, code: 'M871' },
+  ],
+  femurShaftFracture: [
+    { system: SYS.icd10, code: 'S72.3' },
+    { system: SYS.icd10No, code: 'S723' },
+    { system: SYS.icd10, code: 'S72.2' },
+  ],
 };
 
 export interface ConditionSpec {
@@ -260,8 +273,42 @@ export const ANTIRESORPTIVES: readonly Drug[] = [
   'denosumab',
 ];
 
-/** How the drug is named: an ATC coding (with display or text), a contained Medication, a SNOMED + ATC pair. */
-export type DrugCoding = 'atc' | 'atc-display' | 'contained' | 'snomed-and-atc';
+/**
+ * How the drug is named: an ATC coding (with display or text), a contained Medication, a
+ * SNOMED + ATC pair, an RxNorm ingredient, an RxNorm product, or a contained Medication
+ * coded only by its ingredient (rules.md "Drug state": every coding the recogniser accepts).
+ */
+export type DrugCoding =
+  | 'atc'
+  | 'atc-display'
+  | 'contained'
+  | 'snomed-and-atc'
+  | 'rxnorm-ingredient'
+  | 'rxnorm-product'
+  | 'contained-ingredient';
+
+/**
+ * RxNorm codes restated from codes.md (ingredients) and the products it names (904431,
+ * 318076) or that public sources show (993452 Prolia 60 mg, 1114085 zoledronic acid 5 mg / 100 mL).
+ */
+export const DRUG_RXNORM: Partial<Record<Drug, { ingredient: string; product?: string }>> = {
+  alendronate: { ingredient: '46041', product: '904431' },
+  risedronate: { ingredient: '73056' },
+  zoledronicAcid: { ingredient: '77655', product: '1114085' },
+  denosumab: { ingredient: '993449', product: '993452' },
+  teriparatide: { ingredient: '110634' },
+  calcium: { ingredient: '1897', product: '318076' },
+  vitaminD: { ingredient: '2418' },
+};
+
+/** An intolerance on the allergy list (AllergyIntolerance). */
+export interface AllergySpec {
+  id: string;
+  drug: Drug;
+  atcIndex: number;
+  clinical: 'active' | 'inactive' | 'resolved';
+  verification: 'confirmed' | 'unconfirmed' | 'refuted' | 'entered-in-error';
+}
 
 export interface DoseSpec {
   value: number;
@@ -308,5 +355,6 @@ export interface PatientSpec {
   conditions: ConditionSpec[];
   medications: MedSpec[];
   fallRisk: { id: string; when: When }[];
+  allergies: AllergySpec[];
   drafts: DraftSpec[];
 }

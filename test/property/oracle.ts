@@ -327,10 +327,60 @@ export function certainDiagnosis(spec: PatientSpec, kinds: readonly ConditionKin
   );
 }
 
+/** Drugs R28 names (rules.md: alendronate or risedronate; codes.md "Turn 2": the oral bisphosphonates). */
+export const ORAL_BISPHOSPHONATES: readonly Drug[] = ['alendronate', 'risedronate'];
+const YEAR = 365.25 * DAY;
+/** rules.md R26: ≥ 3 years of exposure; the oracle claims it only with a margin. */
+const ATYPICAL_EXPOSURE_MS = 3.2 * YEAR;
+
+/** R29: a drug the allergy list certainly records an intolerance of (active, confirmed). */
+export function certainIntolerance(spec: PatientSpec, drug: Drug): boolean {
+  return spec.allergies.some(
+    (allergy) =>
+      allergy.drug === drug &&
+      allergy.clinical === 'active' &&
+      allergy.verification === 'confirmed',
+  );
+}
+
+/**
+ * R26: a subtrochanteric / femoral shaft fracture certainly preceded by ≥ 3 years of
+ * antiresorptive exposure — an active, open-ended statement or prescription of a
+ * bisphosphonate or denosumab that certainly started more than 3.2 years before the
+ * fracture (the only exposure the oracle is sure of: dose records leave coverage open).
+ */
+export function certainAtypicalFemurFracture(spec: PatientSpec): boolean {
+  const fractures = spec.conditions.filter(
+    (condition) =>
+      condition.kind === 'femurShaftFracture' &&
+      condition.subject === 'self' &&
+      (condition.verificationStatus === undefined || condition.verificationStatus === 'confirmed'),
+  );
+  return fractures.some((fracture) => {
+    const onset = timeWindow(fracture.onset);
+    if (!onset || onset.hi > NOW.getTime()) return false;
+    return spec.medications.some((medication) => {
+      const start = timeWindow(medication.start);
+      return (
+        ANTIRESORPTIVES.includes(medication.drug) &&
+        medication.type !== 'MedicationAdministration' &&
+        medication.status === 'active' &&
+        medication.durationDays === undefined &&
+        start !== undefined &&
+        start.hi <= onset.lo - ATYPICAL_EXPOSURE_MS
+      );
+    });
+  });
+}
+
 export interface Verdict {
   egfr: ReturnType<typeof egfrVerdict>;
   calcium: Certain;
   pth: Certain;
+  /** R27: drug-related jaw osteonecrosis certainly on record. */
+  jawOsteonecrosis: boolean;
+  /** R26: an atypical femur fracture is certain. */
+  atypicalFemurFracture: boolean;
   /** Why each drug is certainly contraindicated (empty: not certainly). */
   contraindicated: Record<'zoledronicAcid' | 'teriparatide' | 'calcium', string[]>;
 }
@@ -360,6 +410,8 @@ export function verdictOf(spec: PatientSpec): Verdict {
     egfr,
     calcium,
     pth,
+    jawOsteonecrosis: certainDiagnosis(spec, ['jawOsteonecrosis']),
+    atypicalFemurFracture: certainAtypicalFemurFracture(spec),
     contraindicated: { zoledronicAcid, teriparatide, calcium: calciumSupplement },
   };
 }

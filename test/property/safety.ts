@@ -8,8 +8,10 @@ import { draftLabel, type Hook } from './arbitraries';
 import { cardsWithCode, codeOf, deletions, statesReason, type Card } from './cards';
 import type { DraftSpec, PatientSpec } from './model';
 import {
+  certainIntolerance,
   dailyDoseMg,
   isAntiresorptive,
+  ORAL_BISPHOSPHONATES,
   orderedDrafts,
   RULES_MD,
   verdictOf,
@@ -33,12 +35,13 @@ export function safetyViolations(
 ): string[] {
   const verdict = verdictOf(spec);
   return hook === 'patient-view'
-    ? patientViewViolations(verdict, cards, coverage)
+    ? patientViewViolations(spec, verdict, cards, coverage)
     : orderViolations(spec, hook, verdict, cards, coverage);
 }
 
 /** patient-view: cards that recommend a drug must not do so silently when the data rules it out. */
 function patientViewViolations(
+  spec: PatientSpec,
   verdict: Verdict,
   cards: readonly Card[],
   coverage: Coverage,
@@ -96,6 +99,30 @@ function patientViewViolations(
         ? undefined
         : 'antiresorptive-indicated (with calcium and vitamin D) does not mention hypercalcaemia (R3, R13)',
     );
+  }
+  if (verdict.atypicalFemurFracture) {
+    count(coverage, 'patient-view: atypical femur fracture certain');
+    if (!present('atypical-femur-fracture'))
+      out.push('atypical femur fracture after ≥ 3 years of antiresorptive but no card (R26)');
+  }
+  if (verdict.egfr === 'low' || verdict.jawOsteonecrosis) {
+    // R3 never offers what R27 / R28 block: the card says so (rules.md "Coherence").
+    each('antiresorptive-indicated', (card) => {
+      if (verdict.egfr === 'low' && !statesReason(card, 'oral-bisphosphonate-ruled-out'))
+        return 'antiresorptive-indicated offers an oral bisphosphonate with eGFR < 35 (R3, R28)';
+      if (verdict.jawOsteonecrosis && !statesReason(card, 'jaw-osteonecrosis'))
+        return 'antiresorptive-indicated does not name the jaw osteonecrosis on record (R3, R27)';
+      return undefined;
+    });
+  }
+  for (const drug of ['alendronate', 'denosumab', 'zoledronicAcid'] as const) {
+    if (!certainIntolerance(spec, drug)) continue;
+    each('antiresorptive-indicated', (card) => {
+      count(coverage, 'patient-view: antiresorptive card with an intolerance');
+      return statesReason(card, 'intolerance-ruled-out')
+        ? undefined
+        : `antiresorptive-indicated offers ${drug} despite a documented intolerance (R3, R29)`;
+    });
   }
   if (verdict.contraindicated.teriparatide.length > 0) {
     count(coverage, 'patient-view: teriparatide contraindicated');
@@ -168,6 +195,20 @@ function orderViolations(
       )
         require('calcium-dose-limit', draft, false, `eGFR < 35 and ${dose === undefined ? 'no dose in mg' : `${dose} mg/day`} (R14)`);
     }
+    if (isAntiresorptive(draft.drug)) {
+      if (verdict.atypicalFemurFracture)
+        require('atypical-femur-fracture', draft, true, 'an atypical femur fracture on record (R26)');
+      if (verdict.jawOsteonecrosis)
+        require('jaw-osteonecrosis-history', draft, true, 'drug-related jaw osteonecrosis on record (R27)');
+    }
+    if (ORAL_BISPHOSPHONATES.includes(draft.drug) && verdict.egfr === 'low')
+      require('contraindication-oral-bisphosphonate', draft, true, 'eGFR < 35 (R28)');
+    if (
+      certainIntolerance(spec, draft.drug) &&
+      draft.drug !== 'paracetamol' &&
+      draft.drug !== 'prednisolone'
+    )
+      require('drug-intolerance', draft, false, 'a documented intolerance on the allergy list (R29)');
     if (isAntiresorptive(draft.drug)) {
       if (verdict.calcium === 'low')
         require('hypocalcaemia', draft, true, 'hypocalcaemia (R6 at order time)');

@@ -4,13 +4,15 @@
  * 1. the answer is 200 with a schema-valid CDS Hooks response — never a 5xx, never
  *    a crash — and its suggestions only create orders for tests (never a drug) or
  *    remove the drafts of this call;
- * 2. no card recommends a drug the patient's own data contraindicates (R10–R14),
- *    as the independent oracle (oracle.ts) reads the data.
+ * 2. no card recommends a drug the patient's own data contraindicates (R10–R14,
+ *    R26–R29), as the independent oracle (oracle.ts) reads the data;
+ * 3. the cards of one response never contradict each other (coherence.ts).
  */
 import fc from 'fast-check';
 import { testApp } from '../helpers/app';
 import { patientSpecArb, HOOKS, type Hook } from './arbitraries';
 import { deletions } from './cards';
+import { coherenceViolations } from './coherence';
 import { call, requestFor, runs, settings } from './harness';
 import { safetyViolations, type Coverage } from './safety';
 
@@ -25,6 +27,8 @@ const ORDER_SITUATIONS = [
   'calcium-dose-limit',
   'hypocalcaemia (critical)',
   'hypercalcaemia (critical)',
+  'jaw-osteonecrosis-history (critical)',
+  'contraindication-oral-bisphosphonate (critical)',
 ];
 
 describe('property 1: any valid patient, any hook → 200 with schema-valid cards', () => {
@@ -65,7 +69,7 @@ describe('property 1: any valid patient, any hook → 200 with schema-valid card
   );
 });
 
-describe('property 2: never recommends a drug the same patient data contraindicates (R10–R14)', () => {
+describe('properties 2 and 3: never a drug the same patient data contraindicates (R10–R14, R26–R29), never two cards that contradict each other', () => {
   /** Situations each hook's runs must meet, or the property proved nothing (counted in safety.ts). */
   const REQUIRED: Record<Hook, string[]> = {
     'patient-view': [
@@ -89,6 +93,7 @@ describe('property 2: never recommends a drug the same patient data contraindica
           const answer = await call(app, hook, requestFor(spec, hook));
           expect(answer.status).toBe(200);
           expect(safetyViolations(spec, hook, answer.cards, coverage)).toEqual([]);
+          expect(coherenceViolations(answer.cards)).toEqual([]);
         }),
         settings(PROPERTY_2_RUNS),
       );

@@ -79,15 +79,36 @@ describe('R15 · max-duration-reached (000: "Maks behandlingstid for po. bisfosf
 });
 
 describe('R16 · followup-labs-due (000: "nye blodprøver 3 mnd etter oppstart"; 2 og 5 år; zoledronsyre 1 og 2 år + P1NP; teriparatid 6, 12, 24 mnd)', () => {
-  test('3 months after starting alendronate without new calcium and vitamin D', () => {
+  test('3 months after starting alendronate without new calcium and vitamin D (calcium always with albumin)', () => {
     const finding = only(
       patientView([activeRequest(DRUGS.alendronate, monthsAgo(3))]),
       'followup-labs-due',
     );
-    expect(finding.terms?.missing?.keys).toEqual(['calciumTotal', 'vitaminD']);
+    expect(finding.terms?.missing?.keys).toEqual(['calciumTotal', 'albumin', 'vitaminD']);
     expect(finding.suggestions).toEqual([
-      { kind: 'order-labs', labs: ['calciumTotal', 'vitaminD'] },
+      { kind: 'order-labs', labs: ['calciumTotal', 'albumin', 'vitaminD'] },
     ]);
+  });
+
+  test('coherence: a lab suggestion never orders calcium without albumin', () => {
+    const resources = [
+      activeRequest(DRUGS.alendronate, monthsAgo(3)),
+      labs.albumin(40, daysAgo(10)),
+    ];
+    const finding = only(patientView(resources), 'followup-labs-due');
+    // Albumin drawn in the window: calcium is ordered alone only because albumin is already there.
+    expect(finding.terms?.missing?.keys).toEqual(['calciumTotal', 'vitaminD']);
+  });
+
+  test.each([
+    ['due in the future: "by"', 2.5, 'due'],
+    ['due date passed: overdue since that date', 3.5, 'overdue'],
+  ])('the 3-month check, %s', (_label, months, reason) => {
+    const finding = only(
+      patientView([activeRequest(DRUGS.alendronate, monthsAgo(months))]),
+      'followup-labs-due',
+    );
+    expect(finding.reasons[0]).toBe(reason);
   });
 
   test.each([
@@ -97,6 +118,7 @@ describe('R16 · followup-labs-due (000: "nye blodprøver 3 mnd etter oppstart";
     const resources = [
       activeRequest(DRUGS.alendronate, monthsAgo(3)),
       labs.calcium(2.4, daysAgo(days)),
+      labs.albumin(40, daysAgo(days)),
       labs.vitaminD(80, daysAgo(days)),
     ];
     expect(codesOf(patientView(resources)).includes('followup-labs-due')).toBe(due);
@@ -144,7 +166,7 @@ describe('R16 · followup-labs-due (000: "nye blodprøver 3 mnd etter oppstart";
       patientView([activeRequest(DRUGS.teriparatide, monthsAgo(6))]),
       'followup-labs-due',
     );
-    expect(finding.terms?.missing?.keys).toEqual(['p1np', 'calciumTotal', 'vitaminD']);
+    expect(finding.terms?.missing?.keys).toEqual(['p1np', 'calciumTotal', 'albumin', 'vitaminD']);
     expect(finding.reasons).toContain('before-dose');
   });
 });
@@ -152,9 +174,14 @@ describe('R16 · followup-labs-due (000: "nye blodprøver 3 mnd etter oppstart";
 describe('R17 · dxa-due (000: DXA 2 og 5 år; zoledronsyre første DXA etter 2 år; teriparatid 12 og 24 mnd; pause: ny DXA etter 2 år)', () => {
   test.each([
     [
-      'alendronate for 2 years, last DXA before the start',
-      [activeRequest(DRUGS.alendronate, yearsAgo(2)), tScore('spine', -2.7, yearsAgo(2.1))],
+      'alendronate for 1.9 years, last DXA before the start',
+      [activeRequest(DRUGS.alendronate, yearsAgo(1.9)), tScore('spine', -2.7, yearsAgo(2))],
       'schedule',
+    ],
+    [
+      'alendronate for 2.2 years, no DXA since the start: overdue since the 2-year date',
+      [activeRequest(DRUGS.alendronate, yearsAgo(2.2)), tScore('spine', -2.7, yearsAgo(2.3))],
+      'schedule-overdue',
     ],
     [
       'alendronate for 2 years, DXA a month ago',
@@ -164,7 +191,7 @@ describe('R17 · dxa-due (000: DXA 2 og 5 år; zoledronsyre første DXA etter 2 
     [
       'zoledronic acid, first infusion 2 years ago, no DXA since',
       [...zoledronicInfusions(2, 1), tScore('hip', -2.6, yearsAgo(2.2))],
-      'schedule',
+      'schedule-overdue',
     ],
     [
       'teriparatide for 12 months, no DXA since the start',
@@ -172,12 +199,20 @@ describe('R17 · dxa-due (000: DXA 2 og 5 år; zoledronsyre første DXA etter 2 
       'schedule',
     ],
     [
-      'a pause: alendronate 5 years, ended 2 years ago, no DXA since',
+      'a pause: alendronate 5 years, ended 1.9 years ago, no DXA since',
       [
-        statement(DRUGS.alendronate, yearsAgo(7), { end: yearsAgo(2) }),
+        statement(DRUGS.alendronate, yearsAgo(6.9), { end: yearsAgo(1.9) }),
         tScore('spine', -2.2, yearsAgo(2.5)),
       ],
       'pause',
+    ],
+    [
+      'a pause: alendronate 5 years, ended 2.3 years ago, no DXA since: overdue',
+      [
+        statement(DRUGS.alendronate, yearsAgo(7.3), { end: yearsAgo(2.3) }),
+        tScore('spine', -2.2, yearsAgo(2.5)),
+      ],
+      'pause-overdue',
     ],
     [
       'a pause of 1 year: not yet',

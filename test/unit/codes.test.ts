@@ -1,6 +1,8 @@
 import { CONDITION_CODES, LAB_CODES, MEDICATION_CODES } from '../../src/fhir/code-lists';
 import { compileClassifier, compileCodeSet, tokenList } from '../../src/fhir/codes';
+import { RXNORM_PRODUCTS } from '../../src/fhir/drug-products';
 import { SYSTEM } from '../../src/fhir/systems';
+import { namedCoveredDrug } from '../../src/patient/medications';
 
 describe('code matching: by system and code, never by prefix or display', () => {
   const labs = compileClassifier(LAB_CODES);
@@ -85,5 +87,66 @@ describe('token lists for R4 searches', () => {
       ]),
     );
     expect(new Set(tokens).size).toBe(tokens.length);
+  });
+});
+
+describe('drug recognition: RxNorm products as data, each with its source', () => {
+  const drugs = compileClassifier(MEDICATION_CODES);
+
+  test('every product entry has a display, a status and a source', () => {
+    for (const [drug, products] of Object.entries(RXNORM_PRODUCTS)) {
+      for (const product of products) {
+        expect({ drug, ...product }).toEqual({
+          drug,
+          code: expect.stringMatching(/^\d+$/),
+          display: expect.stringMatching(/\S/),
+          status: expect.stringMatching(/^[VMU]$/),
+          source: expect.stringMatching(/.{20,}/),
+        });
+      }
+    }
+  });
+
+  test.each([
+    ['904431', 'alendronate'],
+    ['993452', 'denosumab'],
+    ['1046402', 'denosumabOncology'],
+    ['1114085', 'zoledronicAcid'],
+    ['318076', 'calcium'],
+    ['46041', 'alendronate'],
+  ])('RxNorm %s is %s', (code, drug) => {
+    expect(drugs.classify({ coding: [{ system: SYSTEM.rxnorm, code }] })?.key).toBe(drug);
+  });
+
+  test.each([
+    ['L02BG04', 'aromataseInhibitor'],
+    ['L02AE02', 'androgenDeprivation'],
+    ['L02BB03', 'androgenDeprivation'],
+    ['L02BX02', 'androgenDeprivation'],
+    ['M05BB03', 'alendronate'],
+  ])('ATC %s is %s', (code, drug) => {
+    expect(drugs.classify({ coding: [{ system: SYSTEM.atc, code }] })?.key).toBe(drug);
+  });
+
+  test.each([
+    ['Prolia 60 mg injeksjonsvæske', 'denosumab'],
+    ['Alendronat Sandoz 70 mg', 'alendronate'],
+    ['Kalcium + D-vitamin', 'calcium'],
+    ['zoledronsyra 5 mg', 'zoledronicAcid'],
+    ['Forsteo 20 mikrog', 'teriparatide'],
+    ['Paracetamol 500 mg', undefined],
+    ['Metacalciumol', undefined],
+  ])('the text "%s" names %s', (text, drug) => {
+    expect(namedCoveredDrug([text])).toBe(drug);
+  });
+
+  test('subtrochanteric / shaft codes, jaw osteonecrosis with national extensions', () => {
+    const shaft = compileCodeSet(CONDITION_CODES.femurShaftOrSubtrochanteric);
+    expect(shaft.matches({ system: SYSTEM.icd10, code: 'S72.3' })).toBe(true);
+    expect(shaft.matches({ system: SYSTEM.icd10No, code: 'S722' })).toBe(true);
+    expect(shaft.matches({ system: SYSTEM.icd10, code: 'S72.0' })).toBe(false);
+    const jaw = compileCodeSet(CONDITION_CODES.jawOsteonecrosis);
+    expect(jaw.matches({ system: SYSTEM.icd10, code: 'M87.18' })).toBe(true);
+    expect(jaw.matches({ system: SYSTEM.icd10, code: 'M87.0' })).toBe(false);
   });
 });

@@ -302,9 +302,11 @@ describe('CDS Hooks 2.0 § Prefetch — missing keys', () => {
     );
     const elapsed = performance.now() - started;
 
-    expect(resolved.fetched).toHaveLength(7);
-    expect(server.requests).toHaveLength(7);
-    // Structural, not a timing target: 7 sequential queries would take ≥ 7 × delay.
+    // Every template but the given Patient (labs, bone density, conditions, the four
+    // medication-history searches, allergies, procedures).
+    expect(resolved.fetched).toHaveLength(9);
+    expect(server.requests).toHaveLength(9);
+    // Structural, not a timing target: 9 sequential queries would take ≥ 9 × delay.
     expect(elapsed).toBeLessThan(3 * delayMs);
     const lastArrival = Math.max(...server.requests.map((r) => r.receivedSeq));
     const firstAnswer = Math.min(...server.requests.map((r) => r.answeredSeq ?? Infinity));

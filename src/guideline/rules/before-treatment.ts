@@ -3,7 +3,12 @@
  * Indication rules apply to patients in scope (aged ≥ 50); none of them fires for
  * a patient already on an osteoporosis drug, except R2's supplement reminder.
  */
-import { OSTEOPOROSIS_DRUGS, type Analyte } from '../../fhir/code-lists';
+import {
+  ORAL_BISPHOSPHONATES,
+  OSTEOPOROSIS_DRUGS,
+  type Analyte,
+  type MedicationClass,
+} from '../../fhir/code-lists';
 import type { OrderableLabKey } from '../../fhir/orderables';
 import { DAY_MS, toTime } from '../../patient/dates';
 import type { Fracture, PatientSnapshot } from '../../patient/snapshot';
@@ -13,11 +18,16 @@ import {
   clinicalOsteoporosisFractures,
   currentDrug,
   currentOsteoporosisDrug,
+  diagnosisEvidence,
   drugEvidence,
   fractureEvidence,
   inScope,
+  intoleranceEvidence,
+  intolerancesOf,
   isOlderThanYears,
+  jawOsteonecrosis,
   lowestTScore,
+  onTreatment,
   ongoingGlucocorticoid,
   takesCalciumOrVitaminD,
   tScoreEvidence,
@@ -47,6 +57,14 @@ const SCREENING = (Object.keys(SCREENING_ANALYTES) as (keyof typeof SCREENING_AN
   }),
 );
 
+/** The screening-package labs not drawn since `since` (R1; R25's lab package never orders a recent one). */
+export function missingScreeningLabs(
+  snapshot: PatientSnapshot,
+  since: number,
+): (keyof typeof SCREENING_ANALYTES)[] {
+  return SCREENING.filter((item) => !item.present(snapshot, since)).map((item) => item.lab);
+}
+
 /**
  * R1 · screening-labs-missing: in scope, not on an osteoporosis drug, treatment is
  * or may become indicated, and part of the screening package is missing (3 months).
@@ -57,7 +75,7 @@ export function screeningLabsMissing(
   now: Date,
   options: { orderingOsteoporosisDrug?: boolean } = {},
 ): Finding | undefined {
-  if (!inScope(snapshot, config) || currentOsteoporosisDrug(snapshot)) return undefined;
+  if (!inScope(snapshot, config) || onTreatment(snapshot, config, now)) return undefined;
   const reasons: string[] = [];
   const evidence: Evidence[] = [];
   const fracture = snapshot.fractures[0];
@@ -79,9 +97,7 @@ export function screeningLabsMissing(
   if (reasons.length === 0) return undefined;
 
   const since = now.getTime() - config.screening.recentDays * DAY_MS;
-  const missing = SCREENING.filter((item) => !item.present(snapshot, since)).map(
-    (item) => item.lab,
-  );
+  const missing = missingScreeningLabs(snapshot, since);
   if (missing.length === 0) return undefined;
   // A result that was sent but could not be read is shown, so "missing" is not mistaken for "not drawn".
   const unreadable = snapshot.unusable.filter(
@@ -228,9 +244,109 @@ export function antiresorptiveCriteria(
   return { reasons, evidence, params };
 }
 
+/** The drugs R3 offers, one per class (rules.md "Coherence": reduced to what the data allows). */
+const OPTIONS: readonly MedicationClass[] = ['alendronate', 'denosumab', 'zoledronicAcid'];
+
+interface TreatmentOptions {
+  options: MedicationClass[];
+  reasons: string[];
+  evidence: Evidence[];
+  params: Finding['params'];
+  intolerant: MedicationClass[];
+}
+
+/**
+ * The antiresorptives the patient's data leaves open: zoledronic acid and oral
+ * bisphosphonates are ruled out with eGFR < 35 (R11, R28), a drug with a
+ * documented intolerance is left out (R29) — an oral bisphosphonate is replaced
+ * by another one the patient tolerates.
+ */
+export function treatmentOptions(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+): TreatmentOptions {
+  const reasons: string[] = [];
+  const evidence: Evidence[] = [];
+  const params: Finding['params'] = { egfrBelow: config.kidney.egfrBelow };
+  const intolerant: MedicationClass[] = [];
+  const tolerated = (drug: MedicationClass) => {
+    const records = intolerancesOf(snapshot, drug);
+    if (records.length === 0) return true;
+    if (!intolerant.includes(drug)) intolerant.push(drug);
+    evidence.push(...records.map(intoleranceEvidence));
+    return false;
+  };
+  const egfr = lowEgfr(snapshot, config);
+  if (egfr) {
+    reasons.push('zoledronic-acid-ruled-out', 'oral-bisphosphonate-ruled-out');
+    params.egfr = egfr.value;
+    evidence.push(labEvidence('egfr', egfr));
+  }
+  const options: MedicationClass[] = [];
+  for (const drug of OPTIONS) {
+    // Intolerances are named even for a drug the kidneys already rule out.
+    const candidate =
+      drug === 'alendronate'
+        ? ORAL_BISPHOSPHONATES.filter((oral) => tolerated(oral))[0]
+        : tolerated(drug)
+          ? drug
+          : undefined;
+    if (!candidate) continue;
+    if (egfr && (drug === 'zoledronicAcid' || drug === 'alendronate')) continue;
+    options.push(candidate);
+  }
+  if (intolerant.length > 0) reasons.push('intolerance-ruled-out');
+  return { options, reasons, evidence, params, intolerant };
+}
+
+/**
+ * What must happen before an antiresorptive starts, as other cards of the same
+ * response say it (rules.md "Coherence": R1 missing labs, R6, R7, R8, and R27).
+ */
+export function preStartBlockers(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+): { blockers: string[]; reasons: string[]; evidence: Evidence[] } {
+  const blockers: string[] = [];
+  const reasons: string[] = [];
+  const evidence: Evidence[] = [];
+  if (screeningLabsMissing(snapshot, config, now)) blockers.push('screening-labs');
+  const calcium = correctedCalcium(snapshot, config);
+  if (calcium?.judgement.level === 'low') {
+    blockers.push('hypocalcaemia');
+    reasons.push('check-hypocalcaemia');
+  }
+  const high = hypercalcaemia(snapshot, config);
+  if (high) {
+    blockers.push('hypercalcaemia');
+    reasons.push('check-hypercalcaemia');
+  } else if (vitaminDLow(snapshot, config)) {
+    // With hypercalcaemia, vitamin D is part of R7's work-up, never a supplement to give (R7 blocks R8).
+    blockers.push('vitamin-d');
+    reasons.push('check-vitamin-d');
+  }
+  const jaw = jawOsteonecrosis(snapshot);
+  if (jaw.length > 0) {
+    blockers.push('jaw-osteonecrosis');
+    reasons.push('jaw-osteonecrosis');
+    evidence.push(...jaw.map(diagnosisEvidence));
+  }
+  return { blockers, reasons, evidence };
+}
+
+/** The summary ending naming the blockers and, when only one drug is left, that drug. */
+function summarySuffix(blockers: readonly string[], options: readonly MedicationClass[]) {
+  if (options.length === 0) return 'suffix-no-option';
+  if (options.length === 1)
+    return blockers.length > 0 ? 'suffix-one-option-blocked' : 'suffix-one-option';
+  return blockers.length > 0 ? 'suffix-blocked' : undefined;
+}
+
 /**
  * R3 · antiresorptive-indicated (Behandlingsvalg 2): the criteria a–d met, the
- * drugs the data rules out, the pre-start checks still open.
+ * drugs the data rules out and those left, the pre-start checks still open (named
+ * in the summary too).
  */
 export function antiresorptiveIndicated(
   snapshot: PatientSnapshot,
@@ -238,27 +354,24 @@ export function antiresorptiveIndicated(
   now: Date,
   options: { clinicalOsteoporosisOnly?: boolean; norwegianReimbursement?: boolean } = {},
 ): Finding | undefined {
-  if (!inScope(snapshot, config) || currentOsteoporosisDrug(snapshot)) return undefined;
+  if (!inScope(snapshot, config) || onTreatment(snapshot, config, now)) return undefined;
   const criteria = antiresorptiveCriteria(snapshot, config, now, options);
   const met = criteria.reasons.filter(
     (reason) => /^[a-d]-/.test(reason) && reason !== 'b-glucocorticoid-dose-unknown',
   );
   if (met.length === 0) return undefined;
-  const reasons = [...criteria.reasons];
-  const evidence = [...criteria.evidence];
-  const params: Finding['params'] = { ...criteria.params, egfrBelow: config.kidney.egfrBelow };
-  const egfr = lowEgfr(snapshot, config);
-  if (egfr) {
-    reasons.push('zoledronic-acid-ruled-out');
-    params.egfr = egfr.value;
-    evidence.push(labEvidence('egfr', egfr));
-  }
-  const calcium = correctedCalcium(snapshot, config);
-  if (calcium?.judgement.level === 'low') reasons.push('check-hypocalcaemia');
-  if (hypercalcaemia(snapshot, config)) reasons.push('check-hypercalcaemia');
-  if (vitaminDLow(snapshot, config)) reasons.push('check-vitamin-d');
+  const drugs = treatmentOptions(snapshot, config);
+  const blockers = preStartBlockers(snapshot, config, now);
+  const reasons = [
+    ...criteria.reasons,
+    ...drugs.reasons,
+    drugs.options.length > 0 ? 'options' : 'no-option',
+    ...blockers.reasons,
+  ];
+  const evidence = [...criteria.evidence, ...drugs.evidence, ...blockers.evidence];
+  const params: Finding['params'] = { ...criteria.params, ...drugs.params };
   // 000's reimbursement rule is Norwegian law: Danish and Swedish cards do not carry it.
-  if (options.norwegianReimbursement ?? true) {
+  if (drugs.options.includes('denosumab') && (options.norwegianReimbursement ?? true)) {
     reasons.push(
       snapshot.sex === 'female' &&
         (snapshot.ageYears ?? 0) >= config.denosumab.bluePrescriptionWomenFromAge
@@ -268,13 +381,20 @@ export function antiresorptiveIndicated(
     params.bluePrescriptionFromAge = config.denosumab.bluePrescriptionWomenFromAge;
   }
   reasons.push('dental');
+  const suffix = summarySuffix(blockers.blockers, drugs.options);
   return {
     rule: 'R3',
     code: 'antiresorptive-indicated',
     indicator: 'warning',
     reasons,
     params,
+    terms: {
+      options: { dictionary: 'drugs', keys: drugs.options },
+      intolerant: { dictionary: 'drugs', keys: drugs.intolerant },
+      blockers: { dictionary: 'blockers', keys: blockers.blockers },
+    },
     evidence,
+    ...(suffix ? { summarySuffix: suffix } : {}),
   };
 }
 
@@ -282,12 +402,11 @@ export function antiresorptiveIndicated(
 export function treatWithoutDxa(
   snapshot: PatientSnapshot,
   config: GuidelineConfig,
+  now: Date,
 ): Finding | undefined {
-  if (!inScope(snapshot, config) || (snapshot.ageYears ?? 0) < config.treatWithoutDxa.minAge)
-    return undefined;
-  if (snapshot.dxaOnRecord || currentOsteoporosisDrug(snapshot)) return undefined;
+  if (!treatWithoutDxaApplies(snapshot, config, now)) return undefined;
   const fractures = clinicalOsteoporosisFractures(snapshot);
-  if (fractures.length === 0) return undefined;
+  const blockers = preStartBlockers(snapshot, config, now);
   return {
     rule: 'R4',
     code: 'treat-without-dxa',
@@ -295,10 +414,25 @@ export function treatWithoutDxa(
     reasons: [
       'clinical-osteoporosis',
       ...(fractures.some((f) => f.mechanism === 'assumed') ? ['mechanism-assumed'] : []),
+      ...blockers.reasons,
     ],
     params: { age: snapshot.ageYears ?? 0, minAge: config.treatWithoutDxa.minAge },
-    evidence: fractures.map(fractureEvidence),
+    terms: { blockers: { dictionary: 'blockers', keys: blockers.blockers } },
+    evidence: [...fractures.map(fractureEvidence), ...blockers.evidence],
+    ...(blockers.blockers.length > 0 ? { summarySuffix: 'suffix-blocked' } : {}),
   };
+}
+
+/** R4's conditions: in scope, aged ≥ 70, a hip / vertebral fragility fracture, no DXA, not on treatment. */
+export function treatWithoutDxaApplies(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+): boolean {
+  if (!inScope(snapshot, config) || (snapshot.ageYears ?? 0) < config.treatWithoutDxa.minAge)
+    return false;
+  if (snapshot.dxaOnRecord || onTreatment(snapshot, config, now)) return false;
+  return clinicalOsteoporosisFractures(snapshot).length > 0;
 }
 
 /** Teriparatide contraindications known from the data (000: "Kontraindikasjoner: …"). */
@@ -343,6 +477,7 @@ export function teriparatideContraindications(
 }
 
 /** R5 · anabolic-referral (Behandlingsalternativ 3): refer to endocrinology for teriparatide. */
+// (R5 reads snapshot.fractures, which leaves atypical femur fractures out: rules.md "Coherence".)
 export function anabolicReferral(
   snapshot: PatientSnapshot,
   config: GuidelineConfig,

@@ -56,13 +56,23 @@ export function hypercalcaemia(
       source: diagnosis.source,
     });
   }
+  // R7 blocks vitamin D too: a low 25-OH D is named here, as part of the work-up (rules.md "Coherence").
+  const vitaminD = snapshot.labs.vitaminD[0];
+  const params: Finding['params'] =
+    calcium && high ? { calcium: calcium.value, calciumDate: calcium.date } : {};
+  if (vitaminD && isBelow(vitaminD, config.vitaminD.lowBelow) === true) {
+    reasons.push('vitamin-d-low');
+    params.vitaminD = vitaminD.value;
+    params.vitaminDDate = vitaminD.date;
+    evidence.push(labEvidence('vitaminD', vitaminD, ['default-threshold']));
+  }
   const pth = snapshot.labs.pth[0];
   const finding: Finding = {
     rule: 'R7',
     code: 'hypercalcaemia',
     indicator: 'warning',
     reasons: [...new Set(reasons)],
-    params: calcium && high ? { calcium: calcium.value, calciumDate: calcium.date } : {},
+    params,
     evidence,
   };
   if (!pth) {
@@ -100,6 +110,14 @@ export function vitaminDLow(
     },
     evidence: [labEvidence('vitaminD', vitaminD, ['default-threshold'])],
   };
+}
+
+/** R8 as a card: not while R7 stands (hypercalcaemia / PHPT not worked up), which names the low vitamin D itself. */
+export function vitaminDLowCard(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+): Finding | undefined {
+  return hypercalcaemia(snapshot, config) ? undefined : vitaminDLow(snapshot, config);
 }
 
 /** R9 · hyperthyroidism-suspected: TSH below its range and/or FT4 above. */

@@ -153,7 +153,8 @@ function labSchedules(drug: MedicationClass, config: GuidelineConfig): LabSchedu
   const start: LabSchedule = {
     offsetsMonths: [f.startLabsMonths],
     windowMonths: f.startLabsWindowMonths,
-    labs: ['calciumTotal', 'vitaminD'],
+    // rules.md "Coherence": corrected calcium needs albumin, so calcium is always ordered with it.
+    labs: ['calciumTotal', 'albumin', 'vitaminD'],
   };
   const full: MonitoredLab[] = ['calciumTotal', 'albumin', 'creatinine', 'vitaminD'];
   const years = (list: readonly number[]) => list.map((y) => y * 12);
@@ -184,7 +185,7 @@ function labSchedules(drug: MedicationClass, config: GuidelineConfig): LabSchedu
       {
         offsetsMonths: f.labsTeriparatideMonths,
         windowMonths: f.milestoneWindowMonths,
-        labs: ['p1np', 'calciumTotal', 'vitaminD'],
+        labs: ['p1np', 'calciumTotal', 'albumin', 'vitaminD'],
       },
     ];
   }
@@ -222,11 +223,8 @@ export function followupLabsDue(
   );
   if (missing.length === 0) return undefined;
   const dueDate = new Date(milestone.at).toISOString().slice(0, 10);
-  const reasons = [
-    now.getTime() > milestone.at + config.followUp.milestoneWindowMonths * MONTH_MS
-      ? 'overdue'
-      : 'due',
-  ];
+  // A due date in the past is shown as overdue since that date (rules.md "Coherence").
+  const reasons = [now.getTime() > milestone.at ? 'overdue' : 'due'];
   if (drug.drug === 'teriparatide') reasons.push('before-dose');
   return {
     rule: 'R16',
@@ -295,8 +293,19 @@ export function dxaDue(
       schedule.repeat,
     );
     if (milestone && !hasDxaSince(milestone.opens)) {
+      // Teriparatide ends at 24 months: never "continue unchanged", the DXA serves the switch (R22 / R15).
+      const teriparatideSwitch =
+        drug.drug === 'teriparatide' &&
+        monthsBetween(start, now.getTime()) >= config.teriparatide.transitionMonths;
       return finding(
-        ['schedule', ...improvedButLow(snapshot, start, config)],
+        [
+          now.getTime() > milestone.at ? 'schedule-overdue' : 'schedule',
+          ...(drug.drug === 'teriparatide'
+            ? teriparatideSwitch
+              ? ['teriparatide-switch']
+              : []
+            : improvedButLow(snapshot, start, config)),
+        ],
         {
           dueDate: new Date(milestone.at).toISOString().slice(0, 10),
           monthsAfterStart: Number(milestone.label),
@@ -318,7 +327,7 @@ export function dxaDue(
     const opens = at - f.milestoneWindowMonths * MONTH_MS;
     if (opens <= now.getTime() && !hasDxaSince(opens)) {
       return finding(
-        ['pause'],
+        [at < now.getTime() ? 'pause-overdue' : 'pause'],
         { dueDate: new Date(at).toISOString().slice(0, 10), pauseYears: f.dxaPauseYears },
         [drugEvidence(history)],
       );
@@ -406,9 +415,11 @@ export function treatmentResponseInadequate(
     }
   }
   if (reasons.length === 0) return undefined;
-  reasons.push(
-    drug.drug === 'zoledronicAcid' ? 'consider-denosumab-or-anabolic' : 'check-adherence-switch',
-  );
+  if (drug.drug === 'zoledronicAcid') reasons.push('consider-denosumab-or-anabolic');
+  // Denosumab is never stopped without follow-on therapy (R21); no reimbursement note for a drug already given.
+  else if (drug.drug === 'denosumab')
+    reasons.push('check-adherence-denosumab', 'denosumab-never-stop');
+  else reasons.push('check-adherence-switch');
   return {
     rule: 'R18',
     code: 'treatment-response-inadequate',
@@ -536,6 +547,7 @@ export function zoledronicAcidNextDose(
     reasons.push('egfr-low');
     evidence.push(labEvidence('egfr', egfr));
   }
+  if (due < now.getTime()) reasons.push('overdue');
   return {
     rule: 'R20',
     code: 'zoledronic-acid-next-dose',
@@ -555,7 +567,12 @@ export function zoledronicAcidNextDose(
   };
 }
 
-/** R21 · denosumab-overdue: > 7 months since the last dose, no zoledronic acid since (critical). */
+/**
+ * R21 · denosumab-overdue: > 7 months since the last dose, denosumab still the latest
+ * osteoporosis drug (no switch, no zoledronic acid since). 7–12 months: give the next
+ * dose now (critical). Beyond 12 months the rebound window has passed: check for new
+ * vertebral fractures and a DXA, then restart or switch (rules.md "Coherence").
+ */
 export function denosumabOverdue(
   snapshot: PatientSnapshot,
   config: GuidelineConfig,
@@ -563,7 +580,7 @@ export function denosumabOverdue(
 ): Finding | undefined {
   const history = snapshot.medications.denosumab;
   const last = history?.doses[history.doses.length - 1];
-  if (!history || !last) return undefined;
+  if (!history || !last || history.switchedTo) return undefined;
   const monthsSince = monthsBetween(last.time, now.getTime());
   if (monthsSince <= config.denosumab.overdueMonths || monthsSince > config.denosumab.recentMonths)
     return undefined;
@@ -571,7 +588,30 @@ export function denosumabOverdue(
     (dose) => dose.time > last.time,
   );
   if (zoledronicSince) return undefined;
-  const reasons = ['overdue'];
+  const evidence: Evidence[] = [
+    { item: 'dose', value: 'denosumab', date: last.date, source: last.source },
+    drugEvidence(history),
+  ];
+  const params: Finding['params'] = {
+    lastDate: last.date,
+    monthsSince: Math.floor(monthsSince * 10) / 10,
+    overdueMonths: config.denosumab.overdueMonths,
+    lifelongFromAge: config.denosumab.lifelongFromAge,
+    restartBeyondMonths: config.denosumab.restartBeyondMonths,
+  };
+  const stopped = history.stop ? ['stop-recorded'] : [];
+  if (monthsSince > config.denosumab.restartBeyondMonths) {
+    return {
+      rule: 'R21',
+      code: 'denosumab-overdue',
+      indicator: 'warning',
+      reasons: ['beyond-rebound', ...stopped, 'check-spine-dxa'],
+      params,
+      evidence,
+      suggestions: [{ kind: 'order-dxa' }],
+    };
+  }
+  const reasons = ['overdue', ...stopped];
   const startAge =
     history.courseStart && snapshot.birthDate
       ? ageAt(snapshot.birthDate, history.courseStart.time)
@@ -582,9 +622,6 @@ export function denosumabOverdue(
       : 'stopping-zoledronic-acid',
   );
   const egfr = lowEgfr(snapshot, config);
-  const evidence: Evidence[] = [
-    { item: 'dose', value: 'denosumab', date: last.date, source: last.source },
-  ];
   if (egfr) {
     reasons.push('zoledronic-acid-contraindicated');
     evidence.push(labEvidence('egfr', egfr));
@@ -594,12 +631,7 @@ export function denosumabOverdue(
     code: 'denosumab-overdue',
     indicator: 'critical',
     reasons,
-    params: {
-      lastDate: last.date,
-      monthsSince: Math.floor(monthsSince * 10) / 10,
-      overdueMonths: config.denosumab.overdueMonths,
-      lifelongFromAge: config.denosumab.lifelongFromAge,
-    },
+    params,
     evidence,
   };
 }

@@ -1,9 +1,14 @@
 /**
  * Order-time safety (rules.md "At order time"): cards about the drafted order only,
  * critical when the order would harm, each naming its draft and offering to remove
- * it. R11, R13, and R6 / R7 / R8 for a drafted antiresorptive.
+ * it. R11, R13, and R6 / R7 / R8 for a drafted antiresorptive; R26–R29 and R32
+ * (drug-safety.ts).
  */
-import { ANTIRESORPTIVE_DRUGS, CALCIUM_PRODUCTS, OSTEOPOROSIS_DRUGS } from '../../fhir/code-lists';
+import {
+  ANTIRESORPTIVE_EXPOSURE,
+  CALCIUM_PRODUCTS,
+  OSTEOPOROSIS_DRUGS,
+} from '../../fhir/code-lists';
 import { DAY_MS, latestTime } from '../../patient/dates';
 import type { DraftMedicationOrder, PatientSnapshot, UnusableReason } from '../../patient/snapshot';
 import type { GuidelineConfig } from '../config';
@@ -11,6 +16,7 @@ import type { Evidence, Finding } from '../finding';
 import { correctedCalcium, isBelow, labEvidence, lowEgfr } from '../labs';
 import { screeningLabsMissing, teriparatideContraindications } from './before-treatment';
 import { hypercalcaemia, hypocalcaemia, vitaminDLow } from './blood-results';
+import { drugSafetyAtOrder } from './drug-safety';
 import { maxDurationFacts } from './follow-up';
 
 export function orderFindings(
@@ -19,8 +25,9 @@ export function orderFindings(
   config: GuidelineConfig,
 ): Finding[] {
   const findings: Finding[] = [];
+  // Denosumab 120 mg lowers calcium as much as 60 mg: R6 / R7 / R8 apply to every antiresorptive.
   const antiresorptives = snapshot.drafts.filter((draft) =>
-    ANTIRESORPTIVE_DRUGS.includes(draft.drug),
+    ANTIRESORPTIVE_EXPOSURE.includes(draft.drug),
   );
   if (antiresorptives.length > 0) {
     const onDraft = forDrafts(antiresorptives);
@@ -28,7 +35,8 @@ export function orderFindings(
     if (low) findings.push(onDraft(low, 'critical', true));
     const high = hypercalcaemia(snapshot, config);
     if (high) findings.push(onDraft(high, 'critical', true));
-    const vitaminD = vitaminDLow(snapshot, config);
+    // R7 blocks vitamin D too: with hypercalcaemia its card names the low vitamin D (no R8 card).
+    const vitaminD = high ? undefined : vitaminDLow(snapshot, config);
     if (vitaminD) findings.push(onDraft(vitaminD, 'warning', false));
   }
   const zoledronic = snapshot.drafts.filter((draft) => draft.drug === 'zoledronicAcid');
@@ -44,6 +52,7 @@ export function orderFindings(
   if (r12) findings.push(r12);
   const r15 = maxDurationAtOrder(snapshot, now, config);
   if (r15) findings.push(r15);
+  findings.push(...drugSafetyAtOrder(snapshot, config));
   const osteoporosisDrafts = snapshot.drafts.filter((draft) =>
     OSTEOPOROSIS_DRUGS.includes(draft.drug),
   );

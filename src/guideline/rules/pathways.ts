@@ -15,7 +15,11 @@ import {
   tScoreEvidence,
 } from '../facts';
 import type { Evidence, Finding } from '../finding';
-import { anabolicReferral, antiresorptiveIndicated } from './before-treatment';
+import {
+  anabolicReferral,
+  antiresorptiveIndicated,
+  missingScreeningLabs,
+} from './before-treatment';
 
 interface DxaReply {
   lowest: NonNullable<ReturnType<typeof lowestTScore>>;
@@ -112,6 +116,11 @@ export function fractureChain(
       evidence: reply.evidence,
     };
   }
+  // The package orders only what was not drawn within the screening window (rules.md "Coherence").
+  const missing = missingScreeningLabs(
+    snapshot,
+    now.getTime() - config.screening.recentDays * DAY_MS,
+  );
   return {
     rule: 'R25',
     code: 'fracture-chain-visit',
@@ -119,17 +128,14 @@ export function fractureChain(
     reasons: [
       osteoporosis ? 'osteoporosis' : 'treatment-indicated',
       'waiting-list',
-      'lab-package',
+      missing.length > 0 ? 'lab-package' : 'lab-package-recent',
       'letter',
       'doctor',
     ],
-    params,
+    params: { ...params, recentDays: config.screening.recentDays },
     evidence: reply.evidence,
-    suggestions: [
-      {
-        kind: 'order-labs',
-        labs: ['calciumTotal', 'albumin', 'creatinine', 'vitaminD', 'tsh', 'ft4'],
-      },
-    ],
+    ...(missing.length > 0
+      ? { suggestions: [{ kind: 'order-labs' as const, labs: missing }] }
+      : {}),
   };
 }

@@ -734,7 +734,14 @@ export interface components {
       sentinelFracture?: {
         date: string;
         /** @enum {string} */
-        site: 'hip' | 'vertebra' | 'distalRadius' | 'proximalHumerus' | 'pelvis' | 'unspecified';
+        site:
+          | 'hip'
+          | 'vertebra'
+          | 'distalRadius'
+          | 'proximalHumerus'
+          | 'pelvis'
+          | 'unspecified'
+          | 'femurShaft';
         code: string;
         source: string;
       };
