@@ -331,10 +331,11 @@ export function createApp(options: AppOptions): express.Express {
   const worklist = async (req: Request, res: Response): Promise<WorklistReport> => {
     const source = options.worklist;
     if (!source) {
+      // An optional feature left off is not an outage: no such resource on this service.
       throw new HttpError(
-        503,
-        'not-supported',
-        'the worklist is not configured on this service (WORKLIST_FHIR_BASE)',
+        404,
+        'not-found',
+        'the worklist is not enabled on this service (WORKLIST_FHIR_BASE is not set)',
       );
     }
     if (req.query.fhirServer !== undefined) {

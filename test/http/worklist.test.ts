@@ -115,10 +115,10 @@ describe('GET /worklist (auth off, outside production)', () => {
     expect(logs.join('')).toContain('onset-date');
   });
 
-  it('without WORKLIST_FHIR_BASE: 503 saying so', async () => {
+  it('without WORKLIST_FHIR_BASE: 404 saying so', async () => {
     const { app } = testApp();
     const response = await request(app).get(`/worklist?${PERIOD}`);
-    expect(response.status).toBe(503);
+    expect(response.status).toBe(404);
     expect(response.body.issue[0].diagnostics).toContain('WORKLIST_FHIR_BASE');
   });
 

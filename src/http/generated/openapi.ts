@@ -543,7 +543,7 @@ export interface components {
      * @description Base URL of the CDS client's FHIR server, http or https (https when production data is exchanged). The service fetches the prefetch keys it was not given from here.
      */
     FhirServer: string;
-    /** @description Prefetched data, keyed by the prefetch keys the service declares in discovery (the same eight keys for every service). A declared key that is absent was not fetched by the client (the service may fetch it itself); a declared key whose value is `null` means there is no data. A search result is a `searchset` Bundle; an OperationOutcome means the client failed to fetch it. Keys the service does not declare are ignored: not read and not validated (CDS Hooks 2.0 "Prefetch Template": the service asks only for what it declared, and the spec's own example sends a `"user": "123"` key; docs/protocol.md "Prefetch keys"). */
+    /** @description Prefetched data, keyed by the prefetch keys the service declares in discovery (the same ten keys for every service). A declared key that is absent was not fetched by the client (the service may fetch it itself); a declared key whose value is `null` means there is no data. A search result is a `searchset` Bundle; an OperationOutcome means the client failed to fetch it. Keys the service does not declare are ignored: not read and not validated (CDS Hooks 2.0 "Prefetch Template": the service asks only for what it declared, and the spec's own example sends a `"user": "123"` key; docs/protocol.md "Prefetch keys"). */
     Prefetch: {
       patient?: components['schemas']['FhirResource'] | null;
       labs?: components['schemas']['FhirResource'] | null;
@@ -552,6 +552,8 @@ export interface components {
       medicationRequests?: components['schemas']['FhirResource'] | null;
       medicationStatements?: components['schemas']['FhirResource'] | null;
       medicationAdministrations?: components['schemas']['FhirResource'] | null;
+      medicationDispenses?: components['schemas']['FhirResource'] | null;
+      allergies?: components['schemas']['FhirResource'] | null;
       procedures?: components['schemas']['FhirResource'] | null;
     } & {
       [key: string]: unknown;
@@ -1326,10 +1328,8 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
-      405: components['responses']['MethodNotAllowed'];
-      500: components['responses']['InternalServerError'];
-      /** @description The configured FHIR server (WORKLIST_FHIR_BASE) could not be searched: unreachable, not FHIR, or it refused the Condition search by code and onset-date. The service log says which. */
-      502: {
+      /** @description The worklist is not enabled on this service (WORKLIST_FHIR_BASE is not set). */
+      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -1337,8 +1337,10 @@ export interface operations {
           'application/json': components['schemas']['OperationOutcome'];
         };
       };
-      /** @description The worklist is not configured (WORKLIST_FHIR_BASE unset). */
-      503: {
+      405: components['responses']['MethodNotAllowed'];
+      500: components['responses']['InternalServerError'];
+      /** @description The configured FHIR server (WORKLIST_FHIR_BASE) could not be searched: unreachable, not FHIR, or it refused the Condition search by code and onset-date. The service log says which. */
+      502: {
         headers: {
           [name: string]: unknown;
         };
@@ -1375,10 +1377,8 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
-      405: components['responses']['MethodNotAllowed'];
-      500: components['responses']['InternalServerError'];
-      /** @description The configured FHIR server (WORKLIST_FHIR_BASE) could not be searched: unreachable, not FHIR, or it refused the Condition search by code and onset-date. The service log says which. */
-      502: {
+      /** @description The worklist is not enabled on this service (WORKLIST_FHIR_BASE is not set). */
+      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -1386,8 +1386,10 @@ export interface operations {
           'application/json': components['schemas']['OperationOutcome'];
         };
       };
-      /** @description The worklist is not configured (WORKLIST_FHIR_BASE unset). */
-      503: {
+      405: components['responses']['MethodNotAllowed'];
+      500: components['responses']['InternalServerError'];
+      /** @description The configured FHIR server (WORKLIST_FHIR_BASE) could not be searched: unreachable, not FHIR, or it refused the Condition search by code and onset-date. The service log says which. */
+      502: {
         headers: {
           [name: string]: unknown;
         };
