@@ -273,6 +273,27 @@ describe('R18 · treatment-response-inadequate (000: "T-score uendret el forverr
     expect(codesOf(patientView(resources))).not.toContain('treatment-response-inadequate');
   });
 
+  test.each([
+    ['no', true],
+    ['dk', false],
+    ['se', false],
+  ] as const)(
+    'the Norwegian reimbursement note on switching (Helfo, blue prescription) in profile %s: %s',
+    (profile, shown) => {
+      const resources = [
+        onAlendronate(),
+        tScore('spine', -2.8, yearsAgo(3.1)),
+        tScore('spine', -2.9, monthsAgo(2)),
+      ];
+      const finding = only(
+        patientView(resources, undefined, profile),
+        'treatment-response-inadequate',
+      );
+      expect(finding.reasons).toContain('check-adherence-switch');
+      expect(finding.reasons.includes('denosumab-reimbursement')).toBe(shown);
+    },
+  );
+
   test('zoledronic acid and a new fracture → consider denosumab or anabolic treatment', () => {
     const finding = only(
       patientView([...zoledronicInfusions(1.5, 0.5), fracture('radius', monthsAgo(4))]),

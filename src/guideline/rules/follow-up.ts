@@ -3,6 +3,7 @@
  * whole-pathway rule R23 (seed 002). Follow-up rules apply at every age: the
  * patient is already treated.
  */
+import type { ProfileSettings } from '../profiles';
 import { ORAL_BISPHOSPHONATES, type MedicationClass } from '../../fhir/code-lists';
 import type { OrderableLabKey } from '../../fhir/orderables';
 import { DAY_MS, monthsBetween } from '../../patient/dates';
@@ -384,6 +385,7 @@ export function treatmentResponseInadequate(
   snapshot: PatientSnapshot,
   config: GuidelineConfig,
   now: Date,
+  profile: Pick<ProfileSettings, 'norwegianReimbursement'> = { norwegianReimbursement: true },
 ): Finding | undefined {
   const drug = currentOsteoporosisDrug(snapshot);
   if (
@@ -419,7 +421,14 @@ export function treatmentResponseInadequate(
   // Denosumab is never stopped without follow-on therapy (R21); no reimbursement note for a drug already given.
   else if (drug.drug === 'denosumab')
     reasons.push('check-adherence-denosumab', 'denosumab-never-stop');
-  else reasons.push('check-adherence-switch');
+  else {
+    reasons.push('check-adherence-switch');
+    // 000's reimbursement rule for the switch to denosumab is Norwegian law: Norway only.
+    if (profile.norwegianReimbursement) {
+      reasons.push('denosumab-reimbursement');
+      params.bluePrescriptionFromAge = config.denosumab.bluePrescriptionWomenFromAge;
+    }
+  }
   return {
     rule: 'R18',
     code: 'treatment-response-inadequate',
