@@ -25,7 +25,8 @@ export type EvidenceItem =
   | 'fallRiskAssessment'
   | 'dxa'
   | 'intolerance'
-  | 'uncheckedOrder';
+  | 'uncheckedOrder'
+  | 'medicationRecord';
 
 /** How a value was judged or obtained; each has a sentence in cards/. */
 export type EvidenceNote =

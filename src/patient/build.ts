@@ -192,6 +192,7 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
     ...(latestDxaTime !== undefined ? { latestDxaTime } : {}),
     intolerances: model.intolerances,
     uncheckedDrafts: draftReading.unchecked,
+    unreadableMedications: model.unreadable,
     medications: model.histories,
     fallRiskAssessments: sink.fallRiskAssessments,
     drafts: draftReading.drafts,

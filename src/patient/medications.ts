@@ -40,6 +40,7 @@ import type {
   DrugHistory,
   Intolerance,
   UncheckedDraft,
+  UnreadableMedication,
 } from './snapshot';
 
 type MedicationUse =
@@ -87,6 +88,7 @@ interface Exposure {
 export interface MedicationModel {
   histories: Partial<Record<MedicationClass, DrugHistory>>;
   intolerances: Intolerance[];
+  unreadable: UnreadableMedication[];
 }
 
 export function readMedicationHistory(
@@ -112,6 +114,7 @@ export function readMedicationModel(
   const exposures: Exposure[] = [];
   const undated = new Map<MedicationClass, string[]>();
   const intolerances: Intolerance[] = [];
+  const unreadable: UnreadableMedication[] = [];
   for (const resource of resources) {
     if (resource.resourceType === 'AllergyIntolerance') {
       try {
@@ -140,6 +143,10 @@ export function readMedicationModel(
         continue;
       }
       if (read) exposures.push(read);
+      else {
+        const record = unreadableRecord(resource, medications);
+        if (record) unreadable.push(record);
+      }
     } catch {
       malformed.push(referenceOf(resource));
     }
@@ -180,7 +187,9 @@ export function readMedicationModel(
     }
   }
   intolerances.sort((a, b) => a.source.localeCompare(b.source) || a.drug.localeCompare(b.drug));
-  return { histories, intolerances };
+  // In any resource order, the same list.
+  unreadable.sort((a, b) => a.reference.localeCompare(b.reference));
+  return { histories, intolerances, unreadable };
 }
 
 /**
@@ -630,6 +639,30 @@ export function readDrafts(
 }
 
 const EXCLUDED_DRAFT_STATUS = new Set(['entered-in-error', 'cancelled', 'revoked']);
+
+/**
+ * A history record whose drug could not be read (snapshot `UnreadableMedication`):
+ * the same reading as R32 gives a draft, plus any Medication reference that does not
+ * resolve, since that record might be an osteoporosis drug.
+ */
+function unreadableRecord(
+  resource: MedicationUse,
+  medications: ReadonlyMap<string, Medication>,
+): UnreadableMedication | undefined {
+  const medication = resolveMedication(resource, medications);
+  if (classifyMedication(medication)) return undefined;
+  const reference = referenceOf(resource);
+  const named = uncheckedDraft(reference, medication);
+  if (named)
+    return { reference, display: named.display, namedDrug: named.namedDrug, why: named.why };
+  if (!medication.unresolved) return undefined;
+  const display = medication.unresolved.display;
+  return {
+    reference,
+    ...(typeof display === 'string' && display ? { display } : {}),
+    why: 'unresolved-reference',
+  };
+}
 
 /** R32: the covered drug a draft's text names, when its coding could not be read. */
 function uncheckedDraft(

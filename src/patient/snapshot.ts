@@ -79,6 +79,20 @@ export interface UncheckedDraft {
   why: 'unknown-code' | 'no-code' | 'unresolved-reference';
 }
 
+/**
+ * A record of the medication history whose drug could not be read: its text names a
+ * covered drug but its coding is unknown or missing, or its Medication reference does
+ * not resolve. The rules do not guess what it was; the start-treatment cards say so.
+ */
+export interface UnreadableMedication {
+  reference: string;
+  /** Its text, when it has one. */
+  display?: string;
+  /** The covered drug its text names, when it names one. */
+  namedDrug?: string;
+  why: 'unknown-code' | 'no-code' | 'unresolved-reference';
+}
+
 /** A documented intolerance of a drug (rules.md "Drug state"): an AllergyIntolerance, or a stop with a reason. */
 export interface Intolerance {
   drug: MedicationClass;
@@ -213,6 +227,8 @@ export interface PatientSnapshot {
   intolerances: Intolerance[];
   /** Drafts the service could not read (R32). */
   uncheckedDrafts: UncheckedDraft[];
+  /** History records whose drug could not be read (never read as "no treatment" silently). */
+  unreadableMedications: UnreadableMedication[];
   /** Medication history per drug class (only classes with any record). */
   medications: Partial<Record<MedicationClass, DrugHistory>>;
   fallRiskAssessments: AssessmentRecord[];

@@ -2,7 +2,7 @@
  * rules.md "Coherence between cards": the cards of one response are one clinical
  * message. Each case of issue 12's "Seen" list, as the rule that now holds.
  */
-import type { MedicationRequest } from 'fhir/r4';
+import type { FhirResource, MedicationRequest } from 'fhir/r4';
 import { renderCard } from '../../src/cards/render';
 import { DEFAULT_GUIDELINE_CONFIG } from '../../src/guideline/config';
 import type { Finding } from '../../src/guideline/finding';
@@ -287,4 +287,53 @@ test('letrozole is recognised as a fracture-risk drug (ATC L02BG04)', () => {
   expect(codesOf(patientView([activeRequest(atc('L02BG04'), monthsAgo(6))]))).toContain(
     'dxa-needed',
   );
+});
+
+describe('a medication history the service could not read is never read as "no treatment"', () => {
+  const indication = () => [tScore('spine', -3.0, monthsAgo(2))];
+  const record = (medication: Partial<FhirResource> & Record<string, unknown>): FhirResource =>
+    ({
+      resourceType: 'MedicationStatement',
+      id: 'hist-1',
+      status: 'active',
+      subject: { reference: 'Patient/pat-1' },
+      effectivePeriod: { start: monthsAgo(9) },
+      ...medication,
+    }) as FhirResource;
+
+  test.each<[string, boolean, FhirResource]>([
+    [
+      'text only: "Prolia 60 mg injeksjonsvæske" with a local code',
+      true,
+      record({
+        medicationCodeableConcept: {
+          coding: [{ system: 'urn:oid:2.16.578.1.12.4.1.1.9999', code: 'X123' }],
+          text: 'Prolia 60 mg injeksjonsvæske',
+        },
+      }),
+    ],
+    [
+      'a Medication reference that does not resolve',
+      true,
+      record({ medicationReference: { reference: 'Medication/not-fetched' } }),
+    ],
+    [
+      'a drug outside the catalogue, coded (metformin A10BA02)',
+      false,
+      record({
+        medicationCodeableConcept: {
+          coding: [{ system: 'http://www.whocc.no/atc', code: 'A10BA02' }],
+          text: 'Metformin 500 mg',
+        },
+      }),
+    ],
+  ])('%s → R3 asks to check the medication list first: %s', (_label, flagged, history) => {
+    const finding = only(patientView([...indication(), history]), 'antiresorptive-indicated');
+    expect(finding.reasons.includes('check-medication-history')).toBe(flagged);
+    expect(
+      finding.evidence.some(
+        (row) => row.item === 'medicationRecord' && row.source === 'MedicationStatement/hist-1',
+      ),
+    ).toBe(flagged);
+  });
 });

@@ -332,6 +332,19 @@ export function preStartBlockers(
     reasons.push('jaw-osteonecrosis');
     evidence.push(...jaw.map(diagnosisEvidence));
   }
+  // A history record the service could not read might be an osteoporosis drug: check first.
+  if (snapshot.unreadableMedications.length > 0) {
+    blockers.push('medication-history');
+    reasons.push('check-medication-history');
+    evidence.push(
+      ...snapshot.unreadableMedications.map((record): Evidence => ({
+        item: 'medicationRecord',
+        ...(record.display !== undefined ? { value: record.display } : {}),
+        source: record.reference,
+        notes: ['unusable'],
+      })),
+    );
+  }
   return { blockers, reasons, evidence };
 }
 
