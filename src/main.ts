@@ -1,7 +1,11 @@
-/** Start-up: config → store (migrated) → app → listen; graceful shutdown on SIGTERM / SIGINT. */
+/**
+ * Start-up: config → store (migrated) → app → listen; graceful shutdown on SIGTERM /
+ * SIGINT (requests finish, issued-card records queued are written, the store closes).
+ */
 import { createServer, type ServerResponse } from 'node:http';
 import { ConfigError, loadConfig, type AppConfig } from './config';
-import { createApp } from './http/app';
+import { FeedbackService } from './feedback/service';
+import { createApp, issuedCardsLostLogger } from './http/app';
 import { JwtVerifier } from './http/auth/verify';
 import { createLogger, type Logger } from './http/logger';
 import { describeStore, openStore } from './store/open';
@@ -43,18 +47,21 @@ async function main(): Promise<void> {
   }
 
   const lifecycle: { state: 'starting' | 'ready' | 'stopping' } = { state: 'starting' };
+  const now = (): Date => new Date();
+  const feedback = new FeedbackService(store, now, issuedCardsLostLogger(logger));
   const app = createApp({
     deps: {
       guideline: config.guideline,
       fhir: config.fhir,
       profile: config.profile,
-      now: () => new Date(),
+      now,
     },
     bodyLimitBytes: config.bodyLimitBytes,
     defaultLanguage: config.defaultLanguage,
     tenantProfiles: config.tenantProfiles,
     logger,
     store,
+    feedback,
     ...(config.auth.mode === 'on'
       ? {
           auth: {
@@ -130,7 +137,9 @@ async function main(): Promise<void> {
     );
     clearInterval(purge);
     server.close(() => {
-      store.close().then(
+      // The issued-card records still queued are written before the store closes.
+      const closed = feedback.flush().then(() => store.close());
+      closed.then(
         () => {
           logger.info({ signal }, 'stopped');
           process.exit(0);

@@ -43,4 +43,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX used_jti_expires_at ON used_jti (expires_at)`,
     ],
   },
+  {
+    version: 2,
+    name: 'card uuid signing key; feedback may arrive before its card record',
+    statements: [
+      `CREATE TABLE signing_key (
+        name text PRIMARY KEY,
+        key bytea NOT NULL
+      )`,
+      // Issued-card records are written behind (docs/store.md): feedback on a signed card may come first.
+      `ALTER TABLE card_feedback DROP CONSTRAINT IF EXISTS card_feedback_card_uuid_fkey`,
+    ],
+  },
 ];

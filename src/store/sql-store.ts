@@ -48,6 +48,21 @@ export class SqlStore implements QualityStore {
     );
   }
 
+  async signingKey(candidate: Uint8Array): Promise<Uint8Array> {
+    const rows = await this.guard('signing key', () =>
+      this.sql.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO signing_key (name, key) VALUES ('card-id', $1) ON CONFLICT (name) DO NOTHING`,
+          [Buffer.from(candidate)],
+        );
+        return tx.query<{ key: Uint8Array }>(`SELECT key FROM signing_key WHERE name = 'card-id'`);
+      }),
+    );
+    const key = rows[0]?.key;
+    if (!key) throw new StoreError('signing key');
+    return new Uint8Array(key);
+  }
+
   async recordIssuedCards(cards: readonly IssuedCard[]): Promise<void> {
     if (cards.length === 0) return;
     await this.guard('record issued cards', () =>
@@ -172,14 +187,16 @@ export class SqlStore implements QualityStore {
     serviceId: string,
     entries: readonly FeedbackEntry[],
   ): Promise<number[]> {
+    const unproven = entries.filter((entry) => !entry.issueProven);
+    if (unproven.length === 0) return [];
     const rows = await tx.query<{ card_uuid: string }>(
       `SELECT card_uuid::text AS card_uuid FROM issued_card
        WHERE service_id = $1 AND card_uuid = ANY($2::uuid[])`,
-      [serviceId, entries.map((entry) => entry.cardUuid)],
+      [serviceId, unproven.map((entry) => entry.cardUuid)],
     );
     const issued = new Set(rows.map((row) => row.card_uuid.toLowerCase()));
     return entries.flatMap((entry, position) =>
-      issued.has(entry.cardUuid.toLowerCase()) ? [] : [position],
+      entry.issueProven || issued.has(entry.cardUuid.toLowerCase()) ? [] : [position],
     );
   }
 

@@ -24,11 +24,18 @@ export interface FeedbackEntry {
   overrideReason?: { system?: string; code?: string };
   hasUserComment: boolean;
   outcomeAt: Date;
+  /**
+   * Not stored. True when the card uuid's signature proves that this service
+   * issued the card (src/feedback/card-ids.ts): the feedback is then stored even
+   * when the issued-card record is not (yet) there — it is written behind, by
+   * any replica. False: the store must find the record, else the card is unknown.
+   */
+  issueProven: boolean;
 }
 
 export type FeedbackResult =
   | { kind: 'recorded'; stored: number; duplicates: number }
-  /** Nothing was stored: these positions name cards this service did not issue. */
+  /** Nothing was stored: these positions name cards (not issueProven) this service has no record of. */
   | { kind: 'unknown-cards'; positions: number[] };
 
 /** Cards issued in a period, grouped by code and by the outcome of each card's latest feedback. */
@@ -42,9 +49,18 @@ export interface OutcomeCount {
 }
 
 export interface QualityStore {
+  /**
+   * The secret card uuids are signed with: the one stored, or else `candidate`,
+   * stored now. Every process on one database gets the same key (the first
+   * stored wins), and it survives restarts wherever the store keeps its data.
+   */
+  signingKey(candidate: Uint8Array): Promise<Uint8Array>;
   /** Idempotent: a card uuid already recorded is left as it is. */
   recordIssuedCards(cards: readonly IssuedCard[]): Promise<void>;
-  /** All entries or none, in one transaction; an identical entry posted again is a duplicate, not a new row. */
+  /**
+   * All entries or none, in one transaction; an identical entry posted again is a
+   * duplicate, not a new row. Feedback may arrive before its card's record.
+   */
   recordFeedback(
     serviceId: string,
     entries: readonly FeedbackEntry[],

@@ -1,6 +1,7 @@
 /** The app under test, with the clock pinned and logs captured in memory. */
 import { Writable } from 'node:stream';
-import { createApp, type AuthSettings } from '../../src/http/app';
+import { FeedbackService } from '../../src/feedback/service';
+import { createApp, issuedCardsLostLogger, type AuthSettings } from '../../src/http/app';
 import { createLogger } from '../../src/http/logger';
 import { DEFAULT_GUIDELINE_CONFIG } from '../../src/guideline/config';
 import { PROFILE_SETTINGS, type Profile } from '../../src/guideline/profiles';
@@ -13,6 +14,8 @@ export interface TestApp {
   /** Every log line written while the app served requests. */
   logs: string[];
   store: QualityStore;
+  /** The app's feedback service: `await feedback.flush()` waits for the issued-card records. */
+  feedback: FeedbackService;
 }
 
 /**
@@ -41,6 +44,9 @@ export function testApp(
     },
   });
   const store = options.store ?? new RecordingStore();
+  const now = options.now ?? (() => NOW);
+  const logger = createLogger('info', sink);
+  const feedback = new FeedbackService(store, now, issuedCardsLostLogger(logger));
   const app = createApp({
     deps: {
       guideline: DEFAULT_GUIDELINE_CONFIG,
@@ -50,15 +56,16 @@ export function testApp(
         maxResponseBytes: options.maxResponseBytes ?? 5_000_000,
         ...(options.searchCount ? { searchCount: options.searchCount } : {}),
       },
-      now: options.now ?? (() => NOW),
+      now,
       ...(options.profile ? { profile: options.profile } : {}),
     },
     bodyLimitBytes: options.bodyLimitBytes ?? 1_000_000,
     defaultLanguage: options.profile ? PROFILE_SETTINGS[options.profile].language : 'nb',
-    logger: createLogger('info', sink),
+    logger,
     store,
+    feedback,
     ...(options.auth ? { auth: options.auth } : {}),
     ...(options.tenantProfiles ? { tenantProfiles: options.tenantProfiles } : {}),
   });
-  return { app, logs, store };
+  return { app, logs, store, feedback };
 }

@@ -9,7 +9,7 @@ import { DEFAULT_GUIDELINE_CONFIG } from '../../src/guideline/config';
 import { createApp } from '../../src/http/app';
 import { JwtVerifier } from '../../src/http/auth/verify';
 import { createLogger } from '../../src/http/logger';
-import type { SqlStore } from '../../src/store/sql-store';
+import type { QualityStore } from '../../src/store/types';
 import { testApp } from '../helpers/app';
 import { daysAgo, hookRequest, labs, NOW, patient, PATIENT_ID, prefetchFor } from '../helpers/fhir';
 import { signingKey } from '../helpers/jwt';
@@ -25,7 +25,7 @@ interface IssuedCardBody {
   suggestions?: { uuid: string }[];
 }
 
-let store: SqlStore;
+let store: QualityStore;
 
 beforeAll(async () => {
   store = await openTestStore();

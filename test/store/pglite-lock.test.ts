@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/open';
-import { DataDirInUseError } from '../../src/store/pglite';
+import { DataDirInUseError } from '../../src/store/lock';
 import { STORE_START_TIMEOUT_MS } from '../helpers/stores';
 
 const parent = mkdtempSync(join(tmpdir(), 'fls-pglite-'));
