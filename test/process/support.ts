@@ -65,7 +65,7 @@ export function startService(main: string, env: Record<string, string>): Promise
       PORT: '0',
       HOST: '127.0.0.1',
       CDS_AUTH: 'off',
-      PGLITE_DATA_DIR: 'memory://',
+      STORE_FILE: 'memory://',
       LOG_LEVEL: 'info',
       ...env,
     },
