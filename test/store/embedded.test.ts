@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import request from 'supertest';
 import { EmbeddedStore } from '../../src/store/embedded';
 import { DataDirInUseError } from '../../src/store/lock';
-import { StoreError, type IssuedCard, type QualityStore } from '../../src/store/types';
+import { StoreError, type QualityStore } from '../../src/store/types';
 import { testApp } from '../helpers/app';
 import { daysAgo, hookRequest, labs, NOW, patient, prefetchFor } from '../helpers/fhir';
 import { rejectionOf } from '../helpers/promises';
@@ -77,7 +77,7 @@ async function indicatorFor(store: QualityStore, code: string) {
 class CrashBeforeWrite implements QualityStore {
   constructor(private readonly inner: QualityStore) {}
   signingKey = (candidate: Uint8Array) => this.inner.signingKey(candidate);
-  recordIssuedCards = async (_cards: readonly IssuedCard[]) => new Promise<void>(() => undefined);
+  recordIssuedCards: QualityStore['recordIssuedCards'] = () => new Promise<void>(() => undefined);
   recordFeedback: QualityStore['recordFeedback'] = (...args) => this.inner.recordFeedback(...args);
   outcomeCounts: QualityStore['outcomeCounts'] = (...args) => this.inner.outcomeCounts(...args);
   rememberJti: QualityStore['rememberJti'] = (...args) => this.inner.rememberJti(...args);
