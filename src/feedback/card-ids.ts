@@ -23,6 +23,23 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0
 
 type Purpose = 'card' | 'suggestion';
 
+/**
+ * Random bytes drawn in blocks, as crypto.randomUUID does: one randomBytes call
+ * per 512 ids instead of one per id (a call costs more than the bytes).
+ */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+function copyRandom(target: Buffer): void {
+  if (poolOffset + RANDOM_BYTES > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    poolOffset = 0;
+  }
+  pool.copy(target, 0, poolOffset, poolOffset + RANDOM_BYTES);
+  poolOffset += RANDOM_BYTES;
+}
+
 export class CardIdSigner {
   private readonly key: Buffer;
 
@@ -55,7 +72,7 @@ export class CardIdSigner {
 
   private sign(purpose: Purpose, subject: string): string {
     const bytes = Buffer.alloc(16);
-    randomBytes(RANDOM_BYTES).copy(bytes);
+    copyRandom(bytes);
     bytes[6] = ((bytes[6] as number) & 0x0f) | 0x80; // version 8
     this.tag(purpose, subject, bytes.subarray(0, RANDOM_BYTES)).copy(bytes, RANDOM_BYTES);
     bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80; // variant 10xx
