@@ -794,7 +794,10 @@ async function main(): Promise<void> {
     }
     for (const [name, t] of Object.entries(targets)) {
       const value = typeof t.value === 'object' ? JSON.stringify(t.value) : t.value;
-      log(`target ${name}: ${t.target}: ${value ?? '–'} → ${t.met ? 'met' : 'MISSED'}`);
+      const empty = value === undefined || value === '{}';
+      // A target whose scenarios were not selected (--only) is neither met nor missed.
+      const verdict = empty ? 'not measured' : t.met ? 'met' : 'MISSED';
+      log(`target ${name}: ${t.target}: ${empty ? '–' : value} → ${verdict}`);
     }
 
     const report = {

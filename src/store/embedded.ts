@@ -104,20 +104,19 @@ export class EmbeddedStore implements QualityStore {
 
   async recordIssuedCards(cards: readonly IssuedCard[]): Promise<void> {
     this.checkOpen('record issued cards');
-    const added: IssuedCard[] = [];
+    const added = new Map<string, IssuedCard>();
     for (const card of cards) {
       const uuid = card.cardUuid.toLowerCase();
-      if (this.cards.has(uuid) || added.some((other) => other.cardUuid === uuid)) continue;
-      added.push({ ...card, cardUuid: uuid });
+      if (!this.cards.has(uuid) && !added.has(uuid)) added.set(uuid, { ...card, cardUuid: uuid });
     }
-    if (added.length === 0) return;
-    for (const card of added) this.cards.set(card.cardUuid, cardRecord(card));
+    if (added.size === 0) return;
+    for (const [uuid, card] of added) this.cards.set(uuid, cardRecord(card));
     await this.persist(
       'record issued cards',
       [
         {
           k: 'cards',
-          c: added.map((card) => [
+          c: [...added.values()].map((card) => [
             card.cardUuid,
             card.serviceId,
             card.hook,
@@ -127,7 +126,7 @@ export class EmbeddedStore implements QualityStore {
         },
       ],
       () => {
-        for (const card of added) this.cards.delete(card.cardUuid);
+        for (const uuid of added.keys()) this.cards.delete(uuid);
       },
     );
   }

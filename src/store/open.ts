@@ -1,7 +1,6 @@
 /** Opens the configured store and brings its schema up to date. */
 import { EmbeddedStore } from './embedded';
 import { DataDirInUseError } from './lock';
-import { openPglite } from './pglite';
 import { openPostgres } from './postgres';
 import type { SqlClient } from './sql';
 import type { StoreSettings } from './settings';
@@ -40,7 +39,8 @@ export async function openSqlStore(
     sql =
       settings.kind === 'postgres'
         ? await openPostgres({ connectionString: settings.url, onIdleError })
-        : await openPglite(settings.dataDir);
+        : // Loaded only when chosen: PGlite's module alone is a few MB of JavaScript.
+          await (await import('./pglite')).openPglite(settings.dataDir);
   } catch (error) {
     if (error instanceof DataDirInUseError) throw error;
     throw new StoreError(`open ${settings.kind}`, error);

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Response } from 'supertest';
+import { CardIdSigner } from '../../src/feedback/card-ids';
 import { DEFAULT_GUIDELINE_CONFIG } from '../../src/guideline/config';
 import { createApp } from '../../src/http/app';
 import { JwtVerifier } from '../../src/http/auth/verify';
@@ -243,8 +244,10 @@ describe('POST /cds-services/{id}/feedback', () => {
 describe('issued cards', () => {
   test('are remembered with uuid, code, service, hook and time only: no patient data', async () => {
     const recording = new RecordingStore();
-    const { app } = testApp({ store: recording });
+    const { app, feedback } = testApp({ store: recording });
     const cards = await issueCards(app);
+    // Written behind the answer: wait for the write.
+    await feedback.flush();
     expect(recording.issued).toEqual(
       cards.map((card) => ({
         cardUuid: card.uuid,
@@ -257,6 +260,26 @@ describe('issued cards', () => {
     const stored = JSON.stringify(recording.issued);
     expect(stored).not.toContain(PATIENT_ID);
     expect(stored).not.toContain('d1577c69-dfbe-44ad-ba6d-3e05e953b2ea');
+  });
+
+  test("carry uuids signed with the store's key: each card's for this service, each suggestion's for its card", async () => {
+    const recording = new RecordingStore();
+    const { app } = testApp({ store: recording });
+    const cards = await issueCards(app);
+    const signer = new CardIdSigner(await recording.signingKey(new Uint8Array(32)));
+    const suggestions = cards.flatMap((card) =>
+      (card.suggestions ?? []).map((suggestion) => ({ card: card.uuid, uuid: suggestion.uuid })),
+    );
+    expect(suggestions.length).toBeGreaterThan(0);
+    for (const card of cards) {
+      expect(signer.isCardOf('fls-patient-view', card.uuid)).toBe(true);
+      expect(signer.isCardOf('fls-order-select', card.uuid)).toBe(false);
+    }
+    for (const suggestion of suggestions) {
+      expect(signer.isSuggestionOf(suggestion.card, suggestion.uuid)).toBe(true);
+      const other = cards.find((card) => card.uuid !== suggestion.card);
+      if (other) expect(signer.isSuggestionOf(other.uuid, suggestion.uuid)).toBe(false);
+    }
   });
 });
 

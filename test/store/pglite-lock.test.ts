@@ -1,11 +1,13 @@
 /**
- * One owner per embedded data directory: two PGlite instances on one directory
- * would corrupt it (e.g. `npm run report` while the service runs).
+ * One owner per PGlite data directory (opt-in, PGLITE_DATA_DIR): two PGlite
+ * instances on one directory would corrupt it (e.g. `npm run report` while the
+ * service runs). The embedded default's file: test/store/embedded.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MIGRATIONS } from '../../src/store/migrations';
 import { openStore } from '../../src/store/open';
 import { DataDirInUseError } from '../../src/store/lock';
 import { STORE_START_TIMEOUT_MS } from '../helpers/stores';
@@ -28,7 +30,7 @@ test(
   async () => {
     writeFileSync(`${dataDir}.lock`, `${deadPid()} stale-token\n`);
     const { store, migrated } = await openStore({ kind: 'pglite', dataDir });
-    expect(migrated).toEqual([1]);
+    expect(migrated).toEqual(MIGRATIONS.map((migration) => migration.version));
     expect(readFileSync(`${dataDir}.lock`, 'utf8')).toMatch(new RegExp(`^${process.pid} `));
 
     await expect(openStore({ kind: 'pglite', dataDir })).rejects.toBeInstanceOf(DataDirInUseError);
