@@ -137,16 +137,16 @@ async function main(): Promise<void> {
     );
     clearInterval(purge);
     server.close(() => {
-      // The issued-card records still queued are written before the store closes.
+      // The issued-card records still queued are written, then the store closes.
       const closed = feedback.flush().then(() => store.close());
       closed.then(
         () => {
           logger.info({ signal }, 'stopped');
-          process.exit(0);
+          exitAfterLogs(logger, 0);
         },
         () => {
           logger.error({ signal }, 'stopped, but the store did not close cleanly');
-          process.exit(1);
+          exitAfterLogs(logger, 1);
         },
       );
     });
@@ -162,6 +162,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Longest wait for the log lines still being written before a clean exit. */
+const LOG_FLUSH_MS = 1000;
+
+/**
+ * Exits once the log lines already written are out, in order: without it, the
+ * last request's line, still in an asynchronous write, may reach the reader after
+ * "stopped" (written synchronously at exit) or not at all. Bounded: a log reader
+ * that is gone must not hold the exit.
+ */
+function exitAfterLogs(logger: Logger, code: number): void {
+  setTimeout(() => process.exit(code), LOG_FLUSH_MS);
+  logger.flush(() => process.exit(code));
 }
 
 /** Loud on purpose: an unauthenticated service must never go unnoticed. */

@@ -12,7 +12,17 @@ import { JwtVerifier } from '../../src/http/auth/verify';
 import { createLogger } from '../../src/http/logger';
 import type { QualityStore } from '../../src/store/types';
 import { testApp } from '../helpers/app';
-import { daysAgo, hookRequest, labs, NOW, patient, PATIENT_ID, prefetchFor } from '../helpers/fhir';
+import {
+  daysAgo,
+  DRUGS,
+  hookRequest,
+  labs,
+  medicationRequest,
+  NOW,
+  patient,
+  PATIENT_ID,
+  prefetchFor,
+} from '../helpers/fhir';
 import { signingKey } from '../helpers/jwt';
 import { openTestStore, RecordingStore, STORE_START_TIMEOUT_MS } from '../helpers/stores';
 import { expectOutcome, parsedLogs } from './support';
@@ -262,23 +272,39 @@ describe('issued cards', () => {
     expect(stored).not.toContain('d1577c69-dfbe-44ad-ba6d-3e05e953b2ea');
   });
 
-  test("carry uuids signed with the store's key: each card's for this service, each suggestion's for its card", async () => {
+  test("carry uuids signed with the store's key: each card's for its service, each suggestion's for its card", async () => {
     const recording = new RecordingStore();
     const { app } = testApp({ store: recording });
-    const cards = await issueCards(app);
+    // Calcium and a drafted zoledronic acid with eGFR 28: several cards, one offering to delete the draft.
+    const response = await request(app)
+      .post('/cds-services/fls-order-sign')
+      .send(
+        hookRequest('order-sign', {
+          draftOrders: [medicationRequest(DRUGS.zoledronicAcid, { id: 'draft-za' })],
+          prefetch: prefetchFor([
+            patient(),
+            labs.egfr(28, daysAgo(10)),
+            labs.calcium(2.0, daysAgo(10)),
+            labs.albumin(40, daysAgo(10)),
+          ]),
+        }),
+      );
+    expect(response.status).toBe(200);
+    const cards = (response.body as { cards: IssuedCardBody[] }).cards;
+    expect(cards.length).toBeGreaterThan(1);
     const signer = new CardIdSigner(await recording.signingKey(new Uint8Array(32)));
     const suggestions = cards.flatMap((card) =>
       (card.suggestions ?? []).map((suggestion) => ({ card: card.uuid, uuid: suggestion.uuid })),
     );
     expect(suggestions.length).toBeGreaterThan(0);
     for (const card of cards) {
-      expect(signer.isCardOf('fls-patient-view', card.uuid)).toBe(true);
-      expect(signer.isCardOf('fls-order-select', card.uuid)).toBe(false);
+      expect(signer.isCardOf('fls-order-sign', card.uuid)).toBe(true);
+      expect(signer.isCardOf('fls-patient-view', card.uuid)).toBe(false);
     }
     for (const suggestion of suggestions) {
       expect(signer.isSuggestionOf(suggestion.card, suggestion.uuid)).toBe(true);
       const other = cards.find((card) => card.uuid !== suggestion.card);
-      if (other) expect(signer.isSuggestionOf(other.uuid, suggestion.uuid)).toBe(false);
+      expect(signer.isSuggestionOf(String(other?.uuid), suggestion.uuid)).toBe(false);
     }
   });
 });
