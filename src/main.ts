@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, type AppConfig } from './config';
 import { FeedbackService } from './feedback/service';
 import { createApp, issuedCardsLostLogger } from './http/app';
 import { JwtVerifier } from './http/auth/verify';
-import { createLogger, type Logger } from './http/logger';
+import { createLogger, logsWritten, type Logger } from './http/logger';
 import { describeStore, openStore } from './store/open';
 import { StoreError, type QualityStore } from './store/types';
 
@@ -167,15 +167,9 @@ async function main(): Promise<void> {
 /** Longest wait for the log lines still being written before a clean exit. */
 const LOG_FLUSH_MS = 1000;
 
-/**
- * Exits once the log lines already written are out, in order: without it, the
- * last request's line, still in an asynchronous write, may reach the reader after
- * "stopped" (written synchronously at exit) or not at all. Bounded: a log reader
- * that is gone must not hold the exit.
- */
+/** Exits once the lines logged so far are out, in order (at most LOG_FLUSH_MS later). */
 function exitAfterLogs(logger: Logger, code: number): void {
-  setTimeout(() => process.exit(code), LOG_FLUSH_MS);
-  logger.flush(() => process.exit(code));
+  void logsWritten(logger, LOG_FLUSH_MS).then(() => process.exit(code));
 }
 
 /** Loud on purpose: an unauthenticated service must never go unnoticed. */

@@ -666,7 +666,7 @@ export interface components {
         'application/json': components['schemas']['OperationOutcome'];
       };
     };
-    /** @description The feedback names a card this service did not issue (unknown uuid, a card of another service, or one whose issue could not be recorded). Nothing of the request was stored. */
+    /** @description The feedback names a card this service did not issue: a uuid neither signed by this service (card uuids are signed, docs/store.md) nor recorded as issued by it, e.g. a card of another service. Nothing of the request was stored. */
     UnknownCard: {
       headers: {
         'X-Request-Id': components['headers']['X-Request-Id'];
