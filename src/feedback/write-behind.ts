@@ -11,6 +11,11 @@ import type { IssuedCard } from '../store/types';
 
 /** Keeps one write bounded; more waiting cards go in the next write. */
 const MAX_CARDS_PER_WRITE = 1000;
+/**
+ * Bounds the memory of a queue behind a store that has become slow (a query
+ * timeout is 10 s): beyond this many waiting records, new ones are reported lost.
+ */
+export const MAX_PENDING_CARDS = 50_000;
 
 export class IssuedCardWriter {
   private pending: IssuedCard[] = [];
@@ -26,6 +31,10 @@ export class IssuedCardWriter {
   /** Queues the records; never waits, never throws. */
   add(cards: readonly IssuedCard[]): void {
     if (cards.length === 0) return;
+    if (this.pending.length + cards.length > MAX_PENDING_CARDS) {
+      this.onLost(cards, new Error('too many issued-card records waiting to be written'));
+      return;
+    }
     this.pending.push(...cards);
     if (!this.draining) {
       this.draining = true;
@@ -39,7 +48,7 @@ export class IssuedCardWriter {
     return new Promise((resolve) => this.flushed.push(resolve));
   }
 
-  /** Records queued or being written. */
+  /** Records queued and not yet handed to a write. */
   get backlog(): number {
     return this.pending.length;
   }

@@ -1,4 +1,4 @@
-import { IssuedCardWriter } from '../../src/feedback/write-behind';
+import { IssuedCardWriter, MAX_PENDING_CARDS } from '../../src/feedback/write-behind';
 import type { IssuedCard } from '../../src/store/types';
 
 function cards(prefix: string, count = 1): IssuedCard[] {
@@ -98,5 +98,26 @@ describe('issued cards written behind', () => {
     await writer.flush();
     await nextTurn();
     expect(writes).toHaveLength(0);
+  });
+
+  test('behind a store that does not answer, the queue stops growing: further records are reported lost', async () => {
+    const { write, nth } = controlledWrites();
+    const lost: number[] = [];
+    const writer = new IssuedCardWriter(write, (batch) => lost.push(batch.length));
+    writer.add(cards('a', 1000));
+    await nextTurn();
+    // The first write hangs; the queue fills up to its bound.
+    writer.add(cards('b', MAX_PENDING_CARDS));
+    expect(writer.backlog).toBe(MAX_PENDING_CARDS);
+    writer.add(cards('c', 2));
+    expect(lost).toEqual([2]);
+    expect(writer.backlog).toBe(MAX_PENDING_CARDS);
+    nth(0).finish();
+    for (let index = 1; index <= MAX_PENDING_CARDS / 1000; index += 1) {
+      await nextTurn();
+      nth(index).finish();
+    }
+    await writer.flush();
+    expect(writer.backlog).toBe(0);
   });
 });
