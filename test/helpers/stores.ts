@@ -3,9 +3,9 @@
  * PostgreSQL when DATABASE_URL is set) and a light stand-in.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { EmbeddedStore } from '../../src/store/embedded';
 import { MIGRATIONS } from '../../src/store/migrations';
@@ -37,8 +37,17 @@ export async function openTestStore(kind: TestStoreKind = STORE_KIND): Promise<Q
   switch (kind) {
     case 'embedded':
       return EmbeddedStore.open(undefined);
-    case 'embedded-file':
-      return EmbeddedStore.open(tempStoreFile());
+    case 'embedded-file': {
+      const file = tempStoreFile();
+      const store = await EmbeddedStore.open(file);
+      const close = store.close.bind(store);
+      // Closing also removes the file's temp directory.
+      store.close = async () => {
+        await close();
+        rmSync(dirname(file), { recursive: true, force: true });
+      };
+      return store;
+    }
     default:
       return openSqlTestStore(kind);
   }
