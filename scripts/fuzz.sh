@@ -110,7 +110,7 @@ start_service() {
   local name=$1
   shift
   local log=$WORK/$name.service.log
-  env PORT=0 HOST=127.0.0.1 PGLITE_DATA_DIR=memory:// LOG_LEVEL=info \
+  env PORT=0 HOST=127.0.0.1 STORE_FILE=memory:// LOG_LEVEL=info \
     FUZZ_REFUSED_FILE="$WORK/$name.refused" "$@" \
     node --require ./scripts/fuzz/loopback-fetch.cjs dist/src/main.js >"$log" 2>&1 &
   SERVICE_PID=$!
