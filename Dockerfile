@@ -17,7 +17,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# The embedded store (PGlite) writes here unless DATABASE_URL is set; mount a volume to keep it.
+# The embedded store (data/store.jsonl) writes here unless DATABASE_URL is set; mount a volume to keep it.
 RUN mkdir -p /app/data && chown node:node /app/data
 VOLUME /app/data
 USER node

@@ -99,6 +99,12 @@ export function peakRssMb(pid: number | undefined): number | undefined {
   return kb === undefined ? undefined : Math.round(kb / 102.4) / 10;
 }
 
+/** Resident set size of a live process now, in MB, to 0.1 MB. */
+export function rssMb(pid: number | undefined): number | undefined {
+  const kb = statusKb(pid, 'VmRSS');
+  return kb === undefined ? undefined : Math.round(kb / 102.4) / 10;
+}
+
 /** CPU seconds (user + system) a live process has used so far (Linux /proc). */
 export function cpuSeconds(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

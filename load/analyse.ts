@@ -95,8 +95,7 @@ export interface Check {
  *   full GC at the end of each cycle makes sure follows a collection. The floor may
  *   rise by 32 MB from one cycle to the next (~25 KB per call kept outside the JS
  *   heap: buffers, sockets) and by 64 MB from warm-up and baseline to the last
- *   cycle (PGlite's WebAssembly memory never shrinks and the in-memory store keeps
- *   every issued card: ~1 MB a run).
+ *   cycle (the embedded store keeps every issued card in memory: ~1 MB a run).
  * - Sent: an open model is only one if the schedule was kept: ≥ 95 % of the
  *   planned requests were sent.
  */

@@ -290,7 +290,7 @@ async function startService(): Promise<Service> {
         HOST: '127.0.0.1',
         PORT: String(port),
         LOG_LEVEL: 'warn',
-        PGLITE_DATA_DIR: 'memory://',
+        STORE_FILE: 'memory://',
         ...Object.fromEntries(
           Object.entries(SERVICE_LIMITS).map(([key, value]) => [key, String(value)]),
         ),

@@ -96,7 +96,7 @@ function startService(profile: string): Promise<{ child: ChildProcess; url: stri
       NODE_ENV: 'development',
       CDS_AUTH: 'off',
       CDS_PROFILE: profile,
-      PGLITE_DATA_DIR: 'memory://',
+      STORE_FILE: 'memory://',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -111,7 +111,7 @@ start_service() {
   shift
   local log=$WORK/$name.service.log
   # The worklist reads the same loopback FHIR stub, so its routes are fuzzed end to end.
-  env PORT=0 HOST=127.0.0.1 PGLITE_DATA_DIR=memory:// LOG_LEVEL=info WORKLIST_FHIR_BASE="$FHIR_BASE" \
+  env PORT=0 HOST=127.0.0.1 STORE_FILE=memory:// LOG_LEVEL=info WORKLIST_FHIR_BASE="$FHIR_BASE" \
     FUZZ_REFUSED_FILE="$WORK/$name.refused" "$@" \
     node --require ./scripts/fuzz/loopback-fetch.cjs dist/src/main.js >"$log" 2>&1 &
   SERVICE_PID=$!

@@ -1,10 +1,12 @@
 /**
  * Start-up: config → store (migrated) → app → listen (and the metrics port);
- * graceful shutdown on SIGTERM / SIGINT that never waits on a log write.
+ * graceful shutdown on SIGTERM / SIGINT (requests finish, issued-card records
+ * queued are written, the store closes) that never waits long on a log write.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { ConfigError, loadConfig, type AppConfig } from './config';
-import { createApp } from './http/app';
+import { FeedbackService } from './feedback/service';
+import { createApp, issuedCardsLostLogger } from './http/app';
 import { JwtVerifier } from './http/auth/verify';
 import { createLogger, logOutput, type Logger } from './http/logger';
 import { createMetrics, instrumentStore, metricsListener } from './http/metrics';
@@ -16,8 +18,11 @@ import { WORKLIST_FHIR } from './worklist/population';
 const JTI_PURGE_INTERVAL_MS = 5 * 60_000;
 /** How often Node checks the header and request timeouts (its default, 30 s, would blur them). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
-/** At exit, buffered log lines get this long to reach a slow reader; then they are dropped. */
-const LOG_FLUSH_AT_EXIT_MS = 200;
+/**
+ * At exit, buffered log lines (the last request's, then 'stopped') get this long
+ * to reach a slow reader; then they are dropped. A reader that is gone costs nothing.
+ */
+const LOG_FLUSH_AT_EXIT_MS = 1000;
 
 /** stderr may be a closed pipe or a full disk: a lost message must not stop the process. */
 function writeStderr(text: string): void {
@@ -63,12 +68,14 @@ async function main(): Promise<void> {
   }
 
   const lifecycle: { state: 'starting' | 'ready' | 'stopping' } = { state: 'starting' };
+  const now = (): Date => new Date();
+  const feedback = new FeedbackService(store, now, issuedCardsLostLogger(logger, metrics));
   const app = createApp({
     deps: {
       guideline: config.guideline,
       fhir: config.fhir,
       profile: config.profile,
-      now: () => new Date(),
+      now,
     },
     bodyLimitBytes: config.bodyLimitBytes,
     defaultLanguage: config.defaultLanguage,
@@ -76,6 +83,7 @@ async function main(): Promise<void> {
     logger,
     store,
     metrics,
+    feedback,
     ...(config.auth.mode === 'on'
       ? {
           auth: {
@@ -198,7 +206,9 @@ async function main(): Promise<void> {
     clearInterval(purge);
     // The metrics port keeps answering while requests drain; process.exit closes it.
     server.close(() => {
-      store.close().then(
+      // The issued-card records still queued are written, then the store closes.
+      const closed = feedback.flush().then(() => store.close());
+      closed.then(
         () => {
           logger.info({ signal }, 'stopped');
           exit(0);

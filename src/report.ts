@@ -1,8 +1,8 @@
 /**
  * `npm run report -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]`: the quality
  * indicators as a readable table, from the same store the service uses
- * (DATABASE_URL, else the embedded PGlite directory, which must not be open in a
- * running service at the same time).
+ * (DATABASE_URL, else the embedded store's file or PGlite's directory, which a
+ * running service holds: docs/store.md).
  */
 import { parseArgs } from 'node:util';
 import { RequestValidationError } from './cds/request';

@@ -97,8 +97,11 @@ const feedbackBody = z.object({
   feedback: z.array(feedbackItem).min(1).max(MAX_FEEDBACK_ITEMS),
 });
 
+/** A feedback item as posted; whether its card is proven issued is decided by the caller. */
+export type ParsedFeedback = Omit<FeedbackEntry, 'issueProven' | 'unprovenSuggestions'>;
+
 /** Throws RequestValidationError naming the field, e.g. `feedback[0].outcome: …`. */
-export function parseFeedback(body: unknown): FeedbackEntry[] {
+export function parseFeedback(body: unknown): ParsedFeedback[] {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new RequestValidationError('the request body must be a JSON object');
   }

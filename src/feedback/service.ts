@@ -3,14 +3,33 @@
  * records feedback, builds the quality-indicator report. The clinical layers
  * stay free of I/O; this is where the I/O about their output happens.
  */
+import { randomBytes } from 'node:crypto';
 import type { Card } from '../cards/card';
 import type { CdsServiceDefinition } from '../cds/services';
 import { StoreError, type QualityStore, type UnknownSuggestion } from '../store/types';
-import { GroupCommit } from './group-commit';
+import { CardIdSigner, SIGNING_KEY_BYTES } from './card-ids';
 import { buildReport, parsePeriod, type QualityIndicatorReport } from './indicators';
 import { parseFeedback } from './request';
+import { IssuedCardWriter } from './write-behind';
 
-/** Feedback names cards this service did not issue (or that were not recorded); nothing was stored. */
+/** The card with its uuid and its suggestions' uuids signed. */
+function signCard(signer: CardIdSigner, serviceId: string, card: Card): Card {
+  const uuid = signer.cardId(serviceId);
+  return {
+    ...card,
+    uuid,
+    ...(card.suggestions
+      ? {
+          suggestions: card.suggestions.map((suggestion) => ({
+            ...suggestion,
+            uuid: signer.suggestionId(uuid),
+          })),
+        }
+      : {}),
+  };
+}
+
+/** Feedback names cards this service did not issue; nothing was stored. */
 export class UnknownCardsError extends Error {
   constructor(
     readonly positions: readonly number[],
@@ -39,69 +58,97 @@ export class UnknownSuggestionsError extends Error {
   }
 }
 
-export type IssuedRecording =
-  | { recorded: true }
-  /** The app was built without a store (embedding tests): nothing to record into. */
-  | { recorded: 'no-store' }
-  | { recorded: false; lostCards: number; lostTotal: number; causeCode?: string };
+/** A failed write of issued-card records, for the caller to log and count. */
+export interface IssuedCardsLost {
+  lostCards: number;
+  lostTotal: number;
+  causeCode?: string;
+}
 
 export class FeedbackService {
   private lostIssuedCards = 0;
-  private readonly issuedCards: GroupCommit | undefined;
+  private readonly writer: IssuedCardWriter | undefined;
+  private signer: Promise<CardIdSigner | undefined> | undefined;
 
   constructor(
     private readonly store: QualityStore | undefined,
     private readonly clock: () => Date,
+    onLost: (lost: IssuedCardsLost) => void = () => undefined,
   ) {
-    this.issuedCards = store && new GroupCommit((cards) => store.recordIssuedCards(cards));
+    this.writer =
+      store &&
+      new IssuedCardWriter(
+        (cards) => store.recordIssuedCards(cards),
+        (cards, error) => {
+          this.lostIssuedCards += cards.length;
+          onLost({
+            lostCards: cards.length,
+            lostTotal: this.lostIssuedCards,
+            ...(error instanceof StoreError && error.causeCode
+              ? { causeCode: error.causeCode }
+              : {}),
+          });
+        },
+      );
   }
 
   /**
-   * Never throws: the cards are clinical safety information and are answered
-   * even when they cannot be counted. A loss is returned for the caller to log.
+   * The cards as answered: card and suggestion uuids signed (so feedback on them
+   * is verified without a lookup), their records queued to be written after the
+   * answer. Never throws and never waits for a write: the cards are clinical
+   * safety information and are answered even when they cannot be counted. Only
+   * the first call waits, once, for the signing key.
    */
-  async recordIssued(
+  async issue(
     service: Pick<CdsServiceDefinition, 'id' | 'hook'>,
     cards: readonly Card[],
-  ): Promise<IssuedRecording> {
-    if (!this.issuedCards) return { recorded: 'no-store' };
-    if (cards.length === 0) return { recorded: true };
+  ): Promise<Card[]> {
+    if (!this.writer || cards.length === 0) return [...cards];
+    const signer = await this.cardIdSigner();
+    const signed = signer ? cards.map((card) => signCard(signer, service.id, card)) : [...cards];
     const issuedAt = this.clock();
-    try {
-      await this.issuedCards.record(
-        cards.map((card) => ({
-          cardUuid: card.uuid,
-          serviceId: service.id,
-          hook: service.hook,
-          recommendationCode: card.source.topic.code,
-          suggestionUuids: (card.suggestions ?? []).map((suggestion) =>
-            suggestion.uuid.toLowerCase(),
-          ),
-          issuedAt,
-        })),
-      );
-      return { recorded: true };
-    } catch (error) {
-      this.lostIssuedCards += cards.length;
-      return {
-        recorded: false,
-        lostCards: cards.length,
-        lostTotal: this.lostIssuedCards,
-        ...(error instanceof StoreError && error.causeCode ? { causeCode: error.causeCode } : {}),
-      };
-    }
+    this.writer.add(
+      signed.map((card) => ({
+        cardUuid: card.uuid,
+        serviceId: service.id,
+        hook: service.hook,
+        recommendationCode: card.source.topic.code,
+        suggestionUuids: (card.suggestions ?? []).map((suggestion) =>
+          suggestion.uuid.toLowerCase(),
+        ),
+        issuedAt,
+      })),
+    );
+    return signed;
+  }
+
+  /** Resolves when every issued-card record queued so far is written (or reported lost). */
+  flush(): Promise<void> {
+    return this.writer?.flush() ?? Promise.resolve();
   }
 
   /**
    * Throws RequestValidationError (400), UnknownCardsError or UnknownSuggestionsError
-   * (422) or StoreError (503).
+   * (422) or StoreError (503). A card uuid signed by this service, and its accepted
+   * suggestion ids, are checked with the signature (no lookup: the card's record
+   * may not be written yet); any other card must be recorded as issued, and its
+   * accepted suggestions are checked against the recorded suggestion uuids.
    */
   async submit(
     serviceId: string,
     body: unknown,
   ): Promise<{ stored: number; enriched: number; duplicates: number }> {
-    const entries = parseFeedback(body);
-    const result = await this.configuredStore().recordFeedback(serviceId, entries, this.clock());
+    const parsed = parseFeedback(body);
+    const store = this.configuredStore();
+    const signer = await this.cardIdSigner();
+    const entries = parsed.map((entry) => {
+      if (!signer?.isCardOf(serviceId, entry.cardUuid)) return { ...entry, issueProven: false };
+      const unprovenSuggestions = entry.acceptedSuggestionIds.flatMap((id, index) =>
+        signer.isSuggestionOf(entry.cardUuid, id) ? [] : [index],
+      );
+      return { ...entry, issueProven: true, unprovenSuggestions };
+    });
+    const result = await store.recordFeedback(serviceId, entries, this.clock());
     if (result.kind === 'unknown-cards') throw new UnknownCardsError(result.positions, serviceId);
     if (result.kind === 'unknown-suggestions') throw new UnknownSuggestionsError(result.items);
     return { stored: result.stored, enriched: result.enriched, duplicates: result.duplicates };
@@ -112,8 +159,27 @@ export class FeedbackService {
     to?: unknown;
   }): Promise<QualityIndicatorReport> {
     const period = parsePeriod(query, this.clock());
+    // The cards this process issued so far count, though their records are written behind.
+    await this.flush();
     const counts = await this.configuredStore().outcomeCounts(period.start, period.endExclusive);
     return buildReport(period, counts);
+  }
+
+  /**
+   * The store's key, asked for once; undefined while the store cannot give it
+   * (cards then keep their random uuids and feedback on them needs their records).
+   */
+  private cardIdSigner(): Promise<CardIdSigner | undefined> {
+    const store = this.store;
+    if (!store) return Promise.resolve(undefined);
+    this.signer ??= store.signingKey(randomBytes(SIGNING_KEY_BYTES)).then(
+      (key) => new CardIdSigner(key),
+      () => {
+        this.signer = undefined;
+        return undefined;
+      },
+    );
+    return this.signer;
   }
 
   private configuredStore(): QualityStore {

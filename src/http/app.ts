@@ -10,7 +10,7 @@ import { callService, type ServiceDependencies } from '../cds/handle';
 import { findService, SERVICES, type CdsServiceDefinition } from '../cds/services';
 import type { Language } from '../cards/texts';
 import { PROFILE_SETTINGS, type Profile } from '../guideline/profiles';
-import { FeedbackService } from '../feedback/service';
+import { FeedbackService, type IssuedCardsLost } from '../feedback/service';
 import type { QualityStore } from '../store/types';
 import { toCsv, toMeasureReport } from '../worklist/format';
 import { parsePeriod, parseProfile } from '../worklist/input';
@@ -45,6 +45,11 @@ export interface AppOptions {
    * embed the app) nothing is recorded and feedback and quality indicators answer 503.
    */
   store?: QualityStore;
+  /**
+   * Built over `store` when not given; main.ts gives its own so that shutdown can
+   * wait for the issued-card records written behind (FeedbackService.flush).
+   */
+  feedback?: FeedbackService;
   /** undefined: no client authentication (CDS_AUTH=off; main.ts warns). */
   auth?: AuthSettings;
   /** JWT `tenant` → site profile, for a deployment that serves several sites (auth on). */
@@ -103,7 +108,6 @@ interface RequestLog {
   hook?: string;
   codes?: string[];
   fetched?: string[];
-  issuedCardsLost?: number;
   feedback?: { stored: number; enriched: number; duplicates: number };
   error?: string;
 }
@@ -129,6 +133,23 @@ const DISCOVERY: components['schemas']['CdsServiceList'] = {
   })),
 };
 
+/**
+ * Logs and counts a failed write of issued-card records (written behind the
+ * answer, so not per request).
+ */
+export function issuedCardsLostLogger(
+  logger: Logger,
+  metrics: Pick<AppMetrics, 'issuedCardsLost'>,
+): (lost: IssuedCardsLost) => void {
+  return (lost) => {
+    metrics.issuedCardsLost(lost.lostCards);
+    logger.error(
+      { lostCards: lost.lostCards, lostCardsTotal: lost.lostTotal, cause: lost.causeCode },
+      'issued cards not recorded: their feedback is still accepted, but they are missing from the quality indicators',
+    );
+  };
+}
+
 export function createApp(options: AppOptions): express.Express {
   const { logger } = options;
   const metrics = options.metrics ?? createMetrics({ processDefaults: false });
@@ -136,7 +157,9 @@ export function createApp(options: AppOptions): express.Express {
     ...options.deps,
     fhir: { ...options.deps.fhir, observeFetch: metrics.fhirFetch },
   };
-  const feedback = new FeedbackService(options.store, options.deps.now);
+  const feedback =
+    options.feedback ??
+    new FeedbackService(options.store, options.deps.now, issuedCardsLostLogger(logger, metrics));
   const lifecycle = options.lifecycle ?? { state: 'ready' as const };
   const app = express();
   app.disable('x-powered-by');
@@ -170,7 +193,6 @@ export function createApp(options: AppOptions): express.Express {
         durationMs: Math.round(durationMs * 10) / 10,
         codes: log.codes,
         fetched: log.fetched?.length ? log.fetched : undefined,
-        issuedCardsLost: log.issuedCardsLost,
         feedback: log.feedback,
         error: log.error,
       };
@@ -280,25 +302,11 @@ export function createApp(options: AppOptions): express.Express {
         result.cards.map((card) => ({ code: card.source.topic.code, indicator: card.indicator })),
       );
       log.fetched = result.fetchedKeys;
-      // Cards are answered even when they cannot be remembered; the loss is logged and counted.
-      const recording = await feedback.recordIssued(service, result.cards);
-      if (recording.recorded === false) {
-        log.issuedCardsLost = recording.lostCards;
-        metrics.issuedCardsLost(recording.lostCards);
-        logger.error(
-          {
-            reqId: log.id,
-            service: service.id,
-            lostCards: recording.lostCards,
-            lostCardsTotal: recording.lostTotal,
-            cause: recording.causeCode,
-          },
-          'issued cards not recorded: feedback on them will be refused',
-        );
-      }
+      // Cards are answered at once; their records are written behind (a loss is logged and counted).
+      const cards = await feedback.issue(service, result.cards);
       res.setHeader('Content-Language', language);
       res.setHeader('Vary', 'Accept-Language');
-      const response: CdsResponse = { cards: result.cards };
+      const response: CdsResponse = { cards };
       res.json(response);
     })
     .all(knownService, methodNotAllowed('POST'));

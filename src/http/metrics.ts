@@ -80,7 +80,7 @@ export function createMetrics(options: MetricsOptions = {}): AppMetrics {
   });
   const lost = new Counter({
     name: 'fls_issued_cards_lost_total',
-    help: 'Cards answered but not recorded (store write failed): feedback on them will be refused',
+    help: 'Cards answered whose records were not written (store write failed or queue full): missing from the quality indicators',
     registers,
   });
   const store = new Histogram({

@@ -49,4 +49,16 @@ export const MIGRATIONS: readonly Migration[] = [
     // NULL for cards issued before: their accepted suggestions cannot be checked.
     statements: [`ALTER TABLE issued_card ADD COLUMN suggestion_uuids text[]`],
   },
+  {
+    version: 3,
+    name: 'card uuid signing key; feedback may arrive before its card record',
+    statements: [
+      `CREATE TABLE signing_key (
+        name text PRIMARY KEY,
+        key bytea NOT NULL
+      )`,
+      // Issued-card records are written behind (docs/store.md): feedback on a signed card may come first.
+      `ALTER TABLE card_feedback DROP CONSTRAINT IF EXISTS card_feedback_card_uuid_fkey`,
+    ],
+  },
 ];

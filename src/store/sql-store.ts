@@ -48,6 +48,21 @@ export class SqlStore implements QualityStore {
     );
   }
 
+  async signingKey(candidate: Uint8Array): Promise<Uint8Array> {
+    const rows = await this.guard('signing key', () =>
+      this.sql.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO signing_key (name, key) VALUES ('card-id', $1) ON CONFLICT (name) DO NOTHING`,
+          [Buffer.from(candidate)],
+        );
+        return tx.query<{ key: Uint8Array }>(`SELECT key FROM signing_key WHERE name = 'card-id'`);
+      }),
+    );
+    const key = rows[0]?.key;
+    if (!key) throw new StoreError('signing key');
+    return new Uint8Array(key);
+  }
+
   async recordIssuedCards(cards: readonly IssuedCard[]): Promise<void> {
     if (cards.length === 0) return;
     await this.guard('record issued cards', () =>
@@ -81,10 +96,16 @@ export class SqlStore implements QualityStore {
       this.sql.transaction(async (tx) => {
         const issued = await this.issuedCardsOf(tx, serviceId, entries);
         const unknown = entries.flatMap((entry, position) =>
-          issued.has(entry.cardUuid.toLowerCase()) ? [] : [position],
+          entry.issueProven || issued.has(entry.cardUuid.toLowerCase()) ? [] : [position],
         );
         if (unknown.length > 0) return { kind: 'unknown-cards', positions: unknown };
         const unknownSuggestions = entries.flatMap((entry, position) => {
+          if (entry.issueProven) {
+            return (entry.unprovenSuggestions ?? []).map((suggestion) => ({
+              position,
+              suggestion,
+            }));
+          }
           const suggestions = issued.get(entry.cardUuid.toLowerCase());
           if (!suggestions) return [];
           return entry.acceptedSuggestionIds.flatMap((id, suggestion) =>
@@ -220,10 +241,12 @@ export class SqlStore implements QualityStore {
     serviceId: string,
     entries: readonly FeedbackEntry[],
   ): Promise<Map<string, Set<string> | undefined>> {
+    const unproven = entries.filter((entry) => !entry.issueProven);
+    if (unproven.length === 0) return new Map();
     const rows = await tx.query<{ card_uuid: string; suggestion_uuids: string[] | null }>(
       `SELECT card_uuid::text AS card_uuid, suggestion_uuids FROM issued_card
        WHERE service_id = $1 AND card_uuid = ANY($2::uuid[])`,
-      [serviceId, entries.map((entry) => entry.cardUuid)],
+      [serviceId, unproven.map((entry) => entry.cardUuid)],
     );
     return new Map(
       rows.map((row) => [

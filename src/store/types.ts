@@ -32,6 +32,21 @@ export interface FeedbackEntry {
   overrideReason?: { system?: string; code: string };
   hasUserComment: boolean;
   outcomeAt: Date;
+  /**
+   * Not stored. True when the card uuid's signature proves that this service
+   * issued the card (src/feedback/card-ids.ts): the feedback is then stored even
+   * when the issued-card record is not (yet) there — it is written behind, by
+   * any replica. False: the store must find the record, else the card is unknown.
+   */
+  issueProven: boolean;
+  /**
+   * Not stored; only for an issueProven entry. The indexes (in
+   * acceptedSuggestionIds) of the ids whose signature does not tie them to this
+   * card: the store reports them as unknown suggestions, with no lookup. An entry
+   * not issueProven has its accepted ids checked against the recorded card's
+   * suggestionUuids instead.
+   */
+  unprovenSuggestions?: readonly number[];
 }
 
 /** An accepted suggestion id the card did not have: feedback[position].acceptedSuggestions[suggestion]. */
@@ -47,7 +62,7 @@ export type FeedbackResult =
    * repeats that added nothing. stored + enriched + duplicates = entries.length.
    */
   | { kind: 'recorded'; stored: number; enriched: number; duplicates: number }
-  /** Nothing was stored: these positions name cards this service did not issue. */
+  /** Nothing was stored: these positions name cards (not issueProven) this service has no record of. */
   | { kind: 'unknown-cards'; positions: number[] }
   /** Nothing was stored: these accepted suggestion ids are not suggestions of their card. */
   | { kind: 'unknown-suggestions'; items: UnknownSuggestion[] };
@@ -63,6 +78,12 @@ export interface OutcomeCount {
 }
 
 export interface QualityStore {
+  /**
+   * The secret card uuids are signed with: the one stored, or else `candidate`,
+   * stored now. Every process on one database gets the same key (the first
+   * stored wins), and it survives restarts wherever the store keeps its data.
+   */
+  signingKey(candidate: Uint8Array): Promise<Uint8Array>;
   /** Idempotent: a card uuid already recorded is left as it is. */
   recordIssuedCards(cards: readonly IssuedCard[]): Promise<void>;
   /**
@@ -76,6 +97,10 @@ export interface QualityStore {
    * was none, accepted suggestion ids not yet listed (appended) — and is a
    * duplicate otherwise. A stored reason is never replaced. Entries are applied
    * in order, so a batch may hold the bare action and then its enriched repeat.
+   * An issueProven entry (a card uuid signed by this service) needs no record:
+   * feedback may arrive before its card's record is written. Its suggestions were
+   * checked by the caller, with the signature (unprovenSuggestions); the key rules
+   * above apply all the same.
    */
   recordFeedback(
     serviceId: string,

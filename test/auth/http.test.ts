@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import type { SqlStore } from '../../src/store/sql-store';
+import type { QualityStore } from '../../src/store/types';
 import { testApp } from '../helpers/app';
 import { daysAgo, hookRequest, labs, patient, prefetchFor } from '../helpers/fhir';
 import {
@@ -23,7 +23,7 @@ import { parsedLogs } from '../http/support';
 const ISSUER = 'https://ehr.example.org/cds-client';
 const BASE = 'https://cds.example.org/fls';
 
-let store: SqlStore;
+let store: QualityStore;
 let key: SigningKey;
 let jwks: JwksServer;
 

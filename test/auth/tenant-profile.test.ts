@@ -3,7 +3,7 @@
  * the verified JWT `tenant` picks the site profile per request (CDS_TENANT_PROFILES).
  */
 import request from 'supertest';
-import type { SqlStore } from '../../src/store/sql-store';
+import type { QualityStore } from '../../src/store/types';
 import { testApp } from '../helpers/app';
 import { fracture, hookRequest, patient, prefetchFor, tScore } from '../helpers/fhir';
 import {
@@ -21,7 +21,7 @@ const ISSUER = 'https://ehr.example.org/cds-client';
 const BASE = 'https://cds.example.org/fls';
 const PATH = '/cds-services/fls-patient-view';
 
-let store: SqlStore;
+let store: QualityStore;
 let key: SigningKey;
 let jwks: JwksServer;
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { z } from 'zod';
 import { PREFETCH_TEMPLATES, SERVICES } from '../../src/cds/services';
-import type { SqlStore } from '../../src/store/sql-store';
+import type { QualityStore } from '../../src/store/types';
 import { testApp } from '../helpers/app';
 import { patient } from '../helpers/fhir';
 import { startFhirServer, type FakeFhirServer } from '../helpers/fhir-server';
@@ -153,7 +153,7 @@ function cardProblems(card: Record<string, unknown>): string[] {
 // ---- the tests ----
 
 let fhir: FakeFhirServer;
-let store: SqlStore;
+let store: QualityStore;
 
 beforeAll(async () => {
   // The patients of the examples, on a FHIR server on this machine.

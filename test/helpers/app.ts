@@ -1,8 +1,9 @@
 /** The app under test, with the clock pinned and logs captured in memory. */
 import { Writable } from 'node:stream';
-import { createApp, type AuthSettings } from '../../src/http/app';
+import { FeedbackService } from '../../src/feedback/service';
+import { createApp, issuedCardsLostLogger, type AuthSettings } from '../../src/http/app';
 import { createLogger } from '../../src/http/logger';
-import type { AppMetrics } from '../../src/http/metrics';
+import { createMetrics, type AppMetrics } from '../../src/http/metrics';
 import { DEFAULT_GUIDELINE_CONFIG } from '../../src/guideline/config';
 import { PROFILE_SETTINGS, type Profile } from '../../src/guideline/profiles';
 import type { QualityStore } from '../../src/store/types';
@@ -15,6 +16,8 @@ export interface TestApp {
   /** Every log line written while the app served requests. */
   logs: string[];
   store: QualityStore;
+  /** The app's feedback service: `await feedback.flush()` waits for the issued-card records. */
+  feedback: FeedbackService;
 }
 
 /**
@@ -46,6 +49,10 @@ export function testApp(
     },
   });
   const store = options.store ?? new RecordingStore();
+  const now = options.now ?? (() => NOW);
+  const logger = createLogger('info', sink);
+  const metrics = options.metrics ?? createMetrics({ processDefaults: false });
+  const feedback = new FeedbackService(store, now, issuedCardsLostLogger(logger, metrics));
   const app = createApp({
     deps: {
       guideline: DEFAULT_GUIDELINE_CONFIG,
@@ -55,17 +62,18 @@ export function testApp(
         maxResponseBytes: options.maxResponseBytes ?? 5_000_000,
         ...(options.searchCount ? { searchCount: options.searchCount } : {}),
       },
-      now: options.now ?? (() => NOW),
+      now,
       ...(options.profile ? { profile: options.profile } : {}),
     },
     bodyLimitBytes: options.bodyLimitBytes ?? 1_000_000,
     defaultLanguage: options.profile ? PROFILE_SETTINGS[options.profile].language : 'nb',
-    logger: createLogger('info', sink),
+    logger,
     store,
+    feedback,
     ...(options.auth ? { auth: options.auth } : {}),
     ...(options.tenantProfiles ? { tenantProfiles: options.tenantProfiles } : {}),
-    ...(options.metrics ? { metrics: options.metrics } : {}),
+    metrics,
     ...(options.worklist ? { worklist: options.worklist } : {}),
   });
-  return { app, logs, store };
+  return { app, logs, store, feedback };
 }

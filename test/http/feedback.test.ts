@@ -5,13 +5,24 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Response } from 'supertest';
+import { CardIdSigner } from '../../src/feedback/card-ids';
 import { DEFAULT_GUIDELINE_CONFIG } from '../../src/guideline/config';
 import { createApp } from '../../src/http/app';
 import { JwtVerifier } from '../../src/http/auth/verify';
 import { createLogger } from '../../src/http/logger';
-import type { SqlStore } from '../../src/store/sql-store';
+import { EmbeddedStore } from '../../src/store/embedded';
+import type { QualityStore } from '../../src/store/types';
 import { testApp } from '../helpers/app';
-import { hookRequest, NOW, prefetchFor } from '../helpers/fhir';
+import {
+  daysAgo,
+  DRUGS,
+  hookRequest,
+  labs,
+  medicationRequest,
+  NOW,
+  patient,
+  prefetchFor,
+} from '../helpers/fhir';
 import { loadPatient } from '../fixtures/load';
 import { signingKey } from '../helpers/jwt';
 import { openTestStore, RecordingStore, STORE_START_TIMEOUT_MS } from '../helpers/stores';
@@ -26,7 +37,7 @@ interface IssuedCardBody {
   suggestions?: { uuid: string }[];
 }
 
-let store: SqlStore;
+let store: QualityStore;
 
 beforeAll(async () => {
   store = await openTestStore();
@@ -204,6 +215,39 @@ describe('POST /cds-services/{id}/feedback', () => {
     expect(retry.body).toEqual({ stored: 1, enriched: 0, duplicates: 0 });
   });
 
+  test("signed cards before their records are written: suggestions checked by signature (422 for another card's), repeats enriched and deduplicated", async () => {
+    const embedded = await EmbeddedStore.open(undefined);
+    // The issued-card records never get written: every check below is made without them.
+    embedded.recordIssuedCards = () => new Promise<void>(() => undefined);
+    const { app } = testApp({ store: embedded });
+    const card = withSuggestions(await issueCards(app));
+    const other = withSuggestions(await issueCards(app));
+    const foreign = {
+      ...accepted(card),
+      acceptedSuggestions: [{ id: String(other.suggestions?.[0]?.uuid) }],
+    };
+    expectOutcome(await postFeedback(app, { feedback: [foreign] }), {
+      status: 422,
+      code: 'not-found',
+      mentions: ['feedback[0].acceptedSuggestions[0].id'],
+    });
+    const own = await postFeedback(app, { feedback: [accepted(card)] });
+    expect([own.status, own.body]).toEqual([200, { stored: 1, enriched: 0, duplicates: 0 }]);
+    const bare = await postFeedback(app, { feedback: [overridden(card.uuid)] });
+    expect(bare.body).toEqual({ stored: 1, enriched: 0, duplicates: 0 });
+    const withReason = { feedback: [overridden(card.uuid, 'already-handled')] };
+    expect((await postFeedback(app, withReason)).body).toEqual({
+      stored: 0,
+      enriched: 1,
+      duplicates: 0,
+    });
+    expect((await postFeedback(app, withReason)).body).toEqual({
+      stored: 0,
+      enriched: 0,
+      duplicates: 1,
+    });
+  });
+
   test('422 for feedback sent to another service than the one that issued the card', async () => {
     const { app } = testApp({ store });
     const [card] = await issueCards(app);
@@ -268,8 +312,10 @@ describe('POST /cds-services/{id}/feedback', () => {
 describe('issued cards', () => {
   test('are remembered with uuid, code, service, hook and time only: no patient data', async () => {
     const recording = new RecordingStore();
-    const { app } = testApp({ store: recording });
+    const { app, feedback } = testApp({ store: recording });
     const cards = await issueCards(app);
+    // Written behind the answer: wait for the write.
+    await feedback.flush();
     expect(recording.issued).toEqual(
       cards.map((card) => ({
         cardUuid: card.uuid,
@@ -283,6 +329,42 @@ describe('issued cards', () => {
     const stored = JSON.stringify(recording.issued);
     expect(stored).not.toContain(loadPatient('r01-screening-labs-missing', NOW).patientId);
     expect(stored).not.toContain('d1577c69-dfbe-44ad-ba6d-3e05e953b2ea');
+  });
+
+  test("carry uuids signed with the store's key: each card's for its service, each suggestion's for its card", async () => {
+    const recording = new RecordingStore();
+    const { app } = testApp({ store: recording });
+    // Calcium and a drafted zoledronic acid with eGFR 28: several cards, one offering to delete the draft.
+    const response = await request(app)
+      .post('/cds-services/fls-order-sign')
+      .send(
+        hookRequest('order-sign', {
+          draftOrders: [medicationRequest(DRUGS.zoledronicAcid, { id: 'draft-za' })],
+          prefetch: prefetchFor([
+            patient(),
+            labs.egfr(28, daysAgo(10)),
+            labs.calcium(2.0, daysAgo(10)),
+            labs.albumin(40, daysAgo(10)),
+          ]),
+        }),
+      );
+    expect(response.status).toBe(200);
+    const cards = (response.body as { cards: IssuedCardBody[] }).cards;
+    expect(cards.length).toBeGreaterThan(1);
+    const signer = new CardIdSigner(await recording.signingKey(new Uint8Array(32)));
+    const suggestions = cards.flatMap((card) =>
+      (card.suggestions ?? []).map((suggestion) => ({ card: card.uuid, uuid: suggestion.uuid })),
+    );
+    expect(suggestions.length).toBeGreaterThan(0);
+    for (const card of cards) {
+      expect(signer.isCardOf('fls-order-sign', card.uuid)).toBe(true);
+      expect(signer.isCardOf('fls-patient-view', card.uuid)).toBe(false);
+    }
+    for (const suggestion of suggestions) {
+      expect(signer.isSuggestionOf(suggestion.card, suggestion.uuid)).toBe(true);
+      const other = cards.find((card) => card.uuid !== suggestion.card);
+      expect(signer.isSuggestionOf(String(other?.uuid), suggestion.uuid)).toBe(false);
+    }
   });
 });
 

@@ -5,13 +5,13 @@
  * in-memory stand-in would never have failed on them.
  */
 import request from 'supertest';
-import type { SqlStore } from '../../src/store/sql-store';
+import type { QualityStore } from '../../src/store/types';
 import { testApp } from '../helpers/app';
 import { DRUGS, hookRequest, medicationRequest, patient, prefetchFor } from '../helpers/fhir';
 import { openTestStore, STORE_START_TIMEOUT_MS } from '../helpers/stores';
 import { expectOutcome, parsedLogs } from './support';
 
-let store: SqlStore;
+let store: QualityStore;
 
 beforeAll(async () => {
   store = await openTestStore();

@@ -58,7 +58,10 @@ const hypocalcaemiaPrefetch = () =>
 describe('GET /metrics', () => {
   test('a hook call moves the request histogram, the card counter for its codes and store latency', async () => {
     const metrics = createMetrics({ processDefaults: false });
-    const { app } = testApp({ metrics, store: instrumentStore(new RecordingStore(), metrics) });
+    const { app, feedback } = testApp({
+      metrics,
+      store: instrumentStore(new RecordingStore(), metrics),
+    });
     const requestSeries = {
       method: 'POST',
       route: '/cds-services/:id',
@@ -78,6 +81,8 @@ describe('GET /metrics', () => {
       response.body as { cards: { indicator: string; source: { topic: { code: string } } }[] }
     ).cards;
     expect(cards.map((card) => card.source.topic.code)).toContain('hypocalcaemia');
+    // The issued-card records are written behind the answer.
+    await feedback.flush();
 
     const after = await scrape(metrics);
     expect(sample(after, 'fls_http_request_duration_seconds_count', requestSeries)).toBe(1);
@@ -114,13 +119,18 @@ describe('GET /metrics', () => {
         throw new StoreError('record issued cards', { code: '53300' });
       }
     }
-    const { app } = testApp({ metrics, store: instrumentStore(new FailingStore(), metrics) });
+    const { app, feedback } = testApp({
+      metrics,
+      store: instrumentStore(new FailingStore(), metrics),
+    });
     const response = await request(app)
       .post(PATIENT_VIEW)
       .send(hookRequest('patient-view', { prefetch: hypocalcaemiaPrefetch() }));
     expect(response.status).toBe(200);
     const answered = (response.body as { cards: unknown[] }).cards.length;
     expect(answered).toBeGreaterThan(0);
+    // Counted when the write behind the answer fails, not before.
+    await feedback.flush();
     const text = await scrape(metrics);
     expect(sample(text, 'fls_issued_cards_lost_total')).toBe(answered);
     expect(

@@ -5,7 +5,7 @@
  */
 import type { MeasureReport } from 'fhir/r4';
 import request from 'supertest';
-import type { SqlStore } from '../../src/store/sql-store';
+import type { QualityStore } from '../../src/store/types';
 import { LEVEL_EXTENSION_URL } from '../../src/worklist/format';
 import { INDICATOR_IDS } from '../../src/worklist/engine';
 import type { WorklistReport, WorklistSource } from '../../src/worklist/population';
@@ -174,7 +174,7 @@ describe('GET /worklist/measure-report', () => {
 describe('with authentication on', () => {
   const ISSUER = 'https://ehr.example.org/cds-client';
   const BASE = 'https://cds.example.org/fls';
-  let store: SqlStore;
+  let store: QualityStore;
   let key: SigningKey;
   let jwks: JwksServer;
   beforeAll(async () => {

@@ -178,6 +178,24 @@ describeWithPostgres('two replicas on one PostgreSQL', () => {
     return rows[0]?.code;
   }
 
+  /**
+   * Waits until the records of these cards are in the database: each replica
+   * writes them just after answering (docs/store.md), so another replica's
+   * report may be read a moment before them.
+   */
+  async function recorded(cards: readonly IssuedCard[]): Promise<void> {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const rows = await database.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM issued_card WHERE card_uuid = ANY($1::uuid[])',
+        [cards.map((card) => card.uuid)],
+      );
+      if (Number(rows[0]?.n) === cards.length) return;
+      if (Date.now() > deadline) throw new Error('issued cards not recorded within 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   async function feedbackRows(card: IssuedCard): Promise<number> {
     const rows = await database.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM card_feedback WHERE card_uuid = $1',
@@ -349,6 +367,7 @@ describeWithPostgres('two replicas on one PostgreSQL', () => {
     test('read from either replica, they count the cards of both and each feedback once', async () => {
       await patientView(a, 'r08-vitamin-d-low');
       await patientView(b, 'r10-renal-impairment');
+      await recorded(issued);
       const expected = new Map<string, { issued: number; overridden: number }>();
       for (const card of issued) {
         const entry = expected.get(card.code) ?? { issued: 0, overridden: 0 };

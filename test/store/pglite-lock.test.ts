@@ -1,6 +1,7 @@
 /**
- * One owner per embedded data directory: two PGlite instances on one directory
- * would corrupt it (e.g. `npm run report` while the service runs).
+ * One owner per PGlite data directory (opt-in, PGLITE_DATA_DIR): two PGlite
+ * instances on one directory would corrupt it (e.g. `npm run report` while the
+ * service runs). The embedded default's file: test/store/embedded.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS } from '../../src/store/migrations';
 import { openStore } from '../../src/store/open';
-import { DataDirInUseError } from '../../src/store/pglite';
+import { DataDirInUseError } from '../../src/store/lock';
 import { STORE_START_TIMEOUT_MS } from '../helpers/stores';
 
 const parent = mkdtempSync(join(tmpdir(), 'fls-pglite-'));

@@ -1,23 +1,26 @@
 /**
- * The store suite: embedded PGlite by default, the same tests against PostgreSQL
- * when DATABASE_URL is set (.ci/postgres-tests.sh). Each test uses its own
- * recommendation codes and card uuids, so runs can share a database.
+ * The store contract suite (QualityStore): the embedded default in memory and on
+ * file, and PGlite; the same tests against PostgreSQL when DATABASE_URL is set
+ * (.ci/postgres-tests.sh). Each test uses its own recommendation codes and card
+ * uuids, so runs can share a database.
  */
-import { randomUUID } from 'node:crypto';
-import { openStore } from '../../src/store/open';
-import type { SqlStore } from '../../src/store/sql-store';
-import { StoreError, type FeedbackEntry, type IssuedCard } from '../../src/store/types';
-import { openTestStore, STORE_KIND, STORE_START_TIMEOUT_MS } from '../helpers/stores';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { openSqlStore } from '../../src/store/open';
+import { SqlStore } from '../../src/store/sql-store';
+import {
+  StoreError,
+  type FeedbackEntry,
+  type IssuedCard,
+  type QualityStore,
+} from '../../src/store/types';
+import {
+  CONTRACT_STORE_KINDS,
+  openTestStore,
+  STORE_KIND,
+  STORE_START_TIMEOUT_MS,
+} from '../helpers/stores';
 
-let store: SqlStore;
-
-beforeAll(async () => {
-  store = await openTestStore();
-}, STORE_START_TIMEOUT_MS);
-
-afterAll(async () => {
-  await store?.close();
-});
+let store: QualityStore;
 
 const DAY = new Date('2026-03-10T12:00:00Z');
 const PERIOD_START = new Date('2026-03-10T00:00:00Z');
@@ -46,6 +49,7 @@ function accepted(card: IssuedCard, at = '2026-03-10T12:05:00Z'): FeedbackEntry 
     acceptedSuggestionIds: card.suggestionUuids.slice(0, 1),
     hasUserComment: false,
     outcomeAt: new Date(at),
+    issueProven: false,
   };
 }
 
@@ -68,6 +72,7 @@ function overridden(
       : {}),
     hasUserComment: true,
     outcomeAt: new Date(at),
+    issueProven: false,
   };
 }
 
@@ -76,9 +81,28 @@ async function countsFor(code: string) {
   return rows.filter((row) => row.code === code);
 }
 
-describe(`store on ${STORE_KIND}`, () => {
-  test('migrating again applies nothing (the schema is current)', async () => {
+describe.each(CONTRACT_STORE_KINDS)('store on %s', (kind) => {
+  beforeAll(async () => {
+    store = await openTestStore(kind);
+  }, STORE_START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  const testSql = kind === 'postgres' || kind === 'pglite' ? test : test.skip;
+  testSql('migrating again applies nothing (the schema is current)', async () => {
+    if (!(store instanceof SqlStore)) throw new Error('expected a SQL store');
     await expect(store.migrate()).resolves.toEqual([]);
+  });
+
+  describe('signing key', () => {
+    test('the first key offered is kept; later offers get it back', async () => {
+      const first = await store.signingKey(randomBytes(32));
+      expect(first).toHaveLength(32);
+      const again = await store.signingKey(randomBytes(32));
+      expect(Buffer.from(again).equals(Buffer.from(first))).toBe(true);
+    });
   });
 
   describe('issued cards', () => {
@@ -182,6 +206,105 @@ describe(`store on ${STORE_KIND}`, () => {
         enriched: 0,
         duplicates: 0,
       });
+    });
+
+    test('on a card proven issued (signed uuid) is stored before its record, and counts once the record is written', async () => {
+      const code = uniqueCode();
+      const card = issued(code);
+      await expect(
+        store.recordFeedback('fls-patient-view', [{ ...accepted(card), issueProven: true }], DAY),
+      ).resolves.toEqual({ kind: 'recorded', stored: 1, enriched: 0, duplicates: 0 });
+      expect(await countsFor(code)).toEqual([]);
+      await store.recordIssuedCards([card]);
+      expect(await countsFor(code)).toEqual([
+        { code, outcome: 'accepted', reasonSystem: null, reasonCode: null, cards: 1 },
+      ]);
+    });
+
+    test('on a proven card before its record: the repeat with a reason enriches, the next is a duplicate', async () => {
+      const code = uniqueCode();
+      const card = issued(code);
+      const bare = { ...overridden(card), hasUserComment: false, issueProven: true };
+      const withReason = { ...overridden(card, 'already-handled'), issueProven: true };
+      await expect(store.recordFeedback('fls-patient-view', [bare], DAY)).resolves.toEqual({
+        kind: 'recorded',
+        stored: 1,
+        enriched: 0,
+        duplicates: 0,
+      });
+      await expect(store.recordFeedback('fls-patient-view', [withReason], DAY)).resolves.toEqual({
+        kind: 'recorded',
+        stored: 0,
+        enriched: 1,
+        duplicates: 0,
+      });
+      await expect(store.recordFeedback('fls-patient-view', [withReason], DAY)).resolves.toEqual({
+        kind: 'recorded',
+        stored: 0,
+        enriched: 0,
+        duplicates: 1,
+      });
+      await store.recordIssuedCards([card]);
+      expect(await countsFor(code)).toEqual([
+        {
+          code,
+          outcome: 'overridden',
+          reasonSystem: 'https://fls-cds.example.org/fhir/CodeSystem/override-reason',
+          reasonCode: 'already-handled',
+          cards: 1,
+        },
+      ]);
+    });
+
+    test('a proven card: the suggestions its signature does not prove are unknown, with no record needed', async () => {
+      const code = uniqueCode();
+      const card = issued(code);
+      const entry: FeedbackEntry = {
+        ...accepted(card),
+        acceptedSuggestionIds: [randomUUID(), randomUUID()],
+        issueProven: true,
+        unprovenSuggestions: [1],
+      };
+      await expect(store.recordFeedback('fls-patient-view', [entry], DAY)).resolves.toEqual({
+        kind: 'unknown-suggestions',
+        items: [{ position: 0, suggestion: 1 }],
+      });
+      // Proven suggestions are not looked up: ids absent from the record are accepted.
+      await store.recordIssuedCards([card]);
+      const proven = { ...entry, unprovenSuggestions: [] };
+      await expect(store.recordFeedback('fls-patient-view', [proven], DAY)).resolves.toEqual({
+        kind: 'recorded',
+        stored: 1,
+        enriched: 0,
+        duplicates: 0,
+      });
+    });
+
+    test('unknown cards are named before unknown suggestions, proven or recorded', async () => {
+      const code = uniqueCode();
+      const [recorded, proven] = [issued(code), issued(code)];
+      await store.recordIssuedCards([recorded]);
+      const entries: FeedbackEntry[] = [
+        { ...accepted(proven), issueProven: true, unprovenSuggestions: [0] },
+        { ...accepted(recorded), acceptedSuggestionIds: [randomUUID()] },
+        accepted(issued(code)),
+      ];
+      await expect(store.recordFeedback('fls-patient-view', entries, DAY)).resolves.toEqual({
+        kind: 'unknown-cards',
+        positions: [2],
+      });
+      await expect(
+        store.recordFeedback('fls-patient-view', entries.slice(0, 2), DAY),
+      ).resolves.toEqual({
+        kind: 'unknown-suggestions',
+        items: [
+          { position: 0, suggestion: 0 },
+          { position: 1, suggestion: 0 },
+        ],
+      });
+      expect(await countsFor(code)).toEqual([
+        { code, outcome: null, reasonSystem: null, reasonCode: null, cards: 1 },
+      ]);
     });
 
     test('card uuids match whatever their letter case', async () => {
@@ -494,11 +617,22 @@ describeWithPostgres('two stores on one PostgreSQL (replicas)', () => {
   let replica: SqlStore;
 
   beforeAll(async () => {
-    replica = (await openStore({ kind: 'postgres', url: String(process.env.DATABASE_URL) })).store;
+    store = await openTestStore('postgres');
+    const url = String(process.env.DATABASE_URL);
+    replica = (await openSqlStore({ kind: 'postgres', url })).store;
   });
 
   afterAll(async () => {
+    await store?.close();
     await replica?.close();
+  });
+
+  test('both get the same signing key, whichever offers first', async () => {
+    const [one, other] = await Promise.all([
+      store.signingKey(randomBytes(32)),
+      replica.signingKey(randomBytes(32)),
+    ]);
+    expect(Buffer.from(one).equals(Buffer.from(other))).toBe(true);
   });
 
   test('a jti used on one replica is refused on the other', async () => {
@@ -543,14 +677,15 @@ describeWithPostgres('two stores on one PostgreSQL (replicas)', () => {
   });
 });
 
-describe(`a failing store (${STORE_KIND})`, () => {
+describe.each(CONTRACT_STORE_KINDS)('a failing store (%s)', (kind) => {
   test(
     'every operation fails with a StoreError that carries no SQL or values',
     async () => {
-      const broken = await openTestStore();
+      const broken = await openTestStore(kind);
       await broken.close();
       const card = issued(uniqueCode());
       const attempts: Promise<unknown>[] = [
+        broken.signingKey(randomBytes(32)),
         broken.recordIssuedCards([card]),
         broken.recordFeedback('fls-patient-view', [accepted(card)], DAY),
         broken.outcomeCounts(PERIOD_START, PERIOD_END),

@@ -57,6 +57,7 @@ test(
         acceptedSuggestionIds: [randomUUID()],
         hasUserComment: false,
         outcomeAt: DAY,
+        issueProven: false,
       });
       await expect(
         store.recordFeedback('fls-patient-view', [accept(before)], DAY),

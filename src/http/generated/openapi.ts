@@ -877,7 +877,7 @@ export interface components {
         'application/json': components['schemas']['OperationOutcome'];
       };
     };
-    /** @description The feedback names a card this service did not issue (unknown uuid, a card of another service, or one whose issue could not be recorded), or accepts a suggestion id that is not a suggestion of its card. Nothing of the request was stored. */
+    /** @description The feedback names a card this service did not issue: a uuid neither signed by this service (card uuids are signed, docs/store.md) nor recorded as issued by it, e.g. a card of another service; or it accepts a suggestion id that is not a suggestion of its card (neither signed for that card nor recorded as one of its suggestions). Nothing of the request was stored. */
     UnknownCard: {
       headers: {
         'X-Request-Id': components['headers']['X-Request-Id'];
