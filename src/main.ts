@@ -69,6 +69,7 @@ async function main(): Promise<void> {
       fhir: config.fhir,
       profile: config.profile,
       now: () => new Date(),
+      ...(config.pagesBaseUrl ? { pagesBaseUrl: config.pagesBaseUrl } : {}),
     },
     bodyLimitBytes: config.bodyLimitBytes,
     defaultLanguage: config.defaultLanguage,
