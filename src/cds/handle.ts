@@ -86,7 +86,12 @@ const PATIENT_PAGE_LABEL: Record<Language, string> = {
 };
 
 /** The first card links to the FLS patient page (one link per response is enough). */
-function linkPatientPage(cards: Card[], baseUrl: string, patientId: string, language: Language): void {
+function linkPatientPage(
+  cards: Card[],
+  baseUrl: string,
+  patientId: string,
+  language: Language,
+): void {
   const first = cards[0];
   if (!first) return;
   const link = {

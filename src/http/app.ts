@@ -88,7 +88,7 @@ const OPEN_PATHS = new Set<string>([ROUTE.healthz, ROUTE.openapi]);
 const PAGES_PATH = '/fls';
 const PAGES_DIR = path.join(__dirname, '..', '..', 'public');
 /** The charting library, served from node_modules (no CDN: clinics are often offline). */
-const CHART_JS = require.resolve('chart.js/dist/chart.umd.js');
+const CHART_JS = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
 /** A FHIR logical id (FHIR R4 `id`). */
 const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
@@ -266,7 +266,7 @@ export function createApp(options: AppOptions): express.Express {
     .all(methodNotAllowed('GET'));
 
   // The FLS pages and their charting library: no data in them, no token needed.
-  app.get(`${PAGES_PATH}/vendor/chart.umd.js`, (_req, res) => {
+  app.get(`${PAGES_PATH}/vendor/chart.umd.min.js`, (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(CHART_JS);
   });
@@ -457,7 +457,11 @@ export function createApp(options: AppOptions): express.Express {
       }
       const id = String(req.params.id);
       if (!FHIR_ID.test(id)) {
-        throw new HttpError(400, 'invalid', 'id: must be a FHIR id (letters, digits, - and ., at most 64)');
+        throw new HttpError(
+          400,
+          'invalid',
+          'id: must be a FHIR id (letters, digits, - and ., at most 64)',
+        );
       }
       const result = await readPatientTimeline(
         source,
@@ -469,7 +473,10 @@ export function createApp(options: AppOptions): express.Express {
         if (result.failure === 'not-found') {
           throw new HttpError(404, 'not-found', 'id: no such patient on the FHIR server');
         }
-        logger.warn({ reqId: res.locals.log?.id, cause: result.reason }, 'patient timeline FHIR read failed');
+        logger.warn(
+          { reqId: res.locals.log?.id, cause: result.reason },
+          'patient timeline FHIR read failed',
+        );
         throw new HttpError(
           502,
           'transient',
