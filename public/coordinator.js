@@ -125,7 +125,7 @@ const levelLines = {
       ctx.lineTo(chartArea.right, y);
       ctx.stroke();
       ctx.fillStyle = color;
-      ctx.fillText(`${value} %`, chartArea.right - 28, y - 4);
+      ctx.fillText(`IOF ${value} %`, chartArea.left + 4, y - 4);
     }
     ctx.restore();
   },
@@ -164,7 +164,9 @@ function renderIndicators() {
         datasets: [
           {
             label: 'measured',
-            data: charted.map((i) => (i.proportion === undefined ? null : i.proportion * 100)),
+            data: charted.map((i) =>
+              i.proportion === undefined || i.proportion === null ? null : i.proportion * 100,
+            ),
             backgroundColor: charted.map(barColour),
           },
         ],

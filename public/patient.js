@@ -48,7 +48,7 @@ function xAxis(range, showTicks) {
 
 /** Every chart's y axis has the same width, so the x axes line up. */
 const yWidth = (axis) => {
-  axis.width = 70;
+  axis.width = 100;
 };
 
 function eventsChart(timeline, range, now) {
@@ -79,6 +79,7 @@ function eventsChart(timeline, range, now) {
         borderColor: '#2e8b57',
         borderWidth: 10,
         pointRadius: 0,
+        order: 2,
       });
     }
     if (drug.doses.length) {
@@ -86,8 +87,12 @@ function eventsChart(timeline, range, now) {
         label: `${drug.drug} dose`,
         type: 'scatter',
         data: drug.doses.map((d) => ({ x: time(d), y })),
-        pointRadius: 5,
-        backgroundColor: '#1b4d32',
+        pointRadius: 6,
+        backgroundColor: '#fff',
+        borderColor: '#1b4d32',
+        borderWidth: 2,
+        // Drawn over the period's bar.
+        order: 1,
       });
     }
   });
@@ -108,7 +113,11 @@ function eventsChart(timeline, range, now) {
           max: tracks.length - 0.5,
           reverse: true,
           afterFit: yWidth,
-          ticks: { stepSize: 1, callback: (value) => tracks[value] ?? '' },
+          // One labelled tick per track: fractures, then each drug.
+          afterBuildTicks: (axis) => {
+            axis.ticks = tracks.map((_, index) => ({ value: index }));
+          },
+          ticks: { callback: (value) => tracks[value] ?? '' },
         },
       },
     },
@@ -171,7 +180,14 @@ function labChart(canvas, lab, range) {
     options: {
       animation: false,
       maintainAspectRatio: false,
-      plugins: { legend: { position: 'right' } },
+      // No legend beside the plot: every chart's plot area keeps the same width.
+      plugins: {
+        legend: { display: false },
+        title: {
+          display: true,
+          text: `${ANALYTE_LABEL[lab.analyte] ?? lab.analyte} (${lab.unit})`,
+        },
+      },
       scales: { x: xAxis(range, true), y: { afterFit: yWidth } },
     },
   });
