@@ -4,6 +4,7 @@
  * delegated to src/cds; nothing below this folder imports Express.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import openapiDocument from '../../openapi/cds-hooks.openapi.json';
@@ -86,7 +87,13 @@ const OPEN_PATHS = new Set<string>([ROUTE.healthz, ROUTE.openapi]);
  * API description; the data they show comes from the authenticated /worklist routes.
  */
 const PAGES_PATH = '/fls';
-const PAGES_DIR = path.join(__dirname, '..', '..', 'public');
+/** public/ at the package root: two folders up from src/http, three from dist/src/http. */
+const PAGES_DIR =
+  [
+    path.join(__dirname, '..', '..', 'public'),
+    path.join(__dirname, '..', '..', '..', 'public'),
+  ].find((dir) => existsSync(path.join(dir, 'index.html'))) ??
+  path.join(__dirname, '..', '..', 'public');
 /** The charting library, served from node_modules (no CDN: clinics are often offline). */
 const CHART_JS = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
 /** A FHIR logical id (FHIR R4 `id`). */
@@ -516,7 +523,8 @@ function isPagePath(requestPath: string): boolean {
 /** The route pattern for logs and metrics: Express's when routed, else the one the path falls on. */
 function routeOf(req: Request): string {
   const routed: unknown = req.route?.path;
-  return typeof routed === 'string' ? routed : (routePattern(req.path) ?? 'unmatched');
+  if (typeof routed === 'string') return routed;
+  return routePattern(req.path) ?? (isPagePath(req.path) ? `${PAGES_PATH}/*` : 'unmatched');
 }
 
 /** The service a /cds-services/{id} route serves, noted in the request's log line. */
