@@ -125,7 +125,10 @@ const levelLines = {
       ctx.lineTo(chartArea.right, y);
       ctx.stroke();
       ctx.fillStyle = color;
-      ctx.fillText(`IOF ${value} %`, chartArea.left + 4, y - 4);
+      // The label right of the plot (the layout keeps room for it), clear of the bars.
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(`IOF ${value} %`, chartArea.right + 6, y);
     }
     ctx.restore();
   },
@@ -174,6 +177,7 @@ function renderIndicators() {
       options: {
         animation: false,
         maintainAspectRatio: false,
+        layout: { padding: { right: 60 } },
         scales: { y: { min: 0, max: 100, title: { display: true, text: '%' } } },
         plugins: {
           legend: { display: false },
