@@ -15,6 +15,15 @@ import type { WorklistReport, WorklistSource } from '../../src/worklist/populati
 import type { PatientTimeline } from '../../src/worklist/timeline';
 import { loadIntoFhirServer, loadLibrary } from '../fixtures/load';
 import { testApp } from '../helpers/app';
+import {
+  clientClaims,
+  signingKey,
+  signToken,
+  startJwksServer,
+  testVerifier,
+  type JwksServer,
+} from '../helpers/jwt';
+import { RecordingStore } from '../helpers/stores';
 import { NOW } from '../helpers/fhir';
 import { startFhirServer, type FakeFhirServer } from '../helpers/fhir-server';
 
@@ -50,6 +59,7 @@ const PATIENT = 'pat-r23';
 const LONG_HISTORY = 'pat-r18';
 
 let stub: FakeFhirServer | undefined;
+let source: WorklistSource;
 let service: Server;
 let base: string;
 let userDataDir: string;
@@ -64,18 +74,14 @@ beforeAll(async () => {
     stub = await startFhirServer(library.flatMap((patient) => patient.resources));
     fhirBase = stub.baseUrl;
   }
-  const source: WorklistSource = {
+  source = {
     baseUrl: fhirBase,
     concurrency: 4,
     fhir: { timeoutMs: 20_000, maxPages: 20, maxResponseBytes: 5_000_000, searchCount: 100 },
   };
   const { app } = testApp({ worklist: source });
-  service = await new Promise<Server>((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  const address = service.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  base = `http://127.0.0.1:${address.port}`;
+  service = app.listen(0, '127.0.0.1');
+  base = await listen(service);
   for (const profile of ['no', 'dk']) {
     const response = await fetch(`${base}/worklist?${query(profile)}`);
     reports.set(profile, (await response.json()) as WorklistReport);
@@ -106,6 +112,14 @@ afterEach(() => {
   // No script error, no CSP violation, no failed request on any page.
   expect(pageErrors.splice(0)).toEqual([]);
 });
+
+/** The base URL once the server listens. */
+async function listen(server: Server): Promise<string> {
+  if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return `http://127.0.0.1:${address.port}`;
+}
 
 function query(profile: string): string {
   return new URLSearchParams({ ...PERIOD, profile }).toString();
@@ -380,5 +394,59 @@ describe('the patient page', () => {
     // The browser logs the 404 response itself; nothing else.
     pageErrors.splice(0);
     expect(errors).toEqual([expect.stringContaining('404')]);
+  });
+});
+
+describe('with authentication on', () => {
+  const ISSUER = 'https://ehr.example.org/cds-client';
+  let jwks: JwksServer;
+  let secured: Server;
+  let securedBase: string;
+  let sign: (audience: string) => Promise<string>;
+  beforeAll(async () => {
+    const key = await signingKey('ES384');
+    jwks = await startJwksServer([key.publicJwk]);
+    const store = new RecordingStore();
+    const { app } = testApp({
+      store,
+      worklist: source,
+      auth: { verifier: testVerifier(ISSUER, jwks.url, store) },
+    });
+    secured = app.listen(0, '127.0.0.1');
+    securedBase = await listen(secured);
+    sign = (audience) => signToken(key, clientClaims(ISSUER, audience));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => secured?.close(resolve));
+    await jwks?.close();
+  });
+
+  it('the page is open, the data is not: without a token it asks for one', async () => {
+    const page = await context.newPage();
+    await page.goto(`${securedBase}/fls/?${query('no')}`);
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent !== 'Loading…');
+    expect(await page.textContent('#status')).toContain('401');
+    expect(await page.isHidden('#worklist-section')).toBe(true);
+    await page.close();
+    pageErrors.splice(0); // the browser logs the 401 response itself
+  });
+
+  it('with a valid token entered, the worklist of the JSON', async () => {
+    const page = await context.newPage();
+    await page.goto(`${securedBase}/fls/?${query('no')}`);
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent !== 'Loading…');
+    pageErrors.splice(0); // the first load's 401
+    await page.fill('#token-form input[name="token"]', await sign(`${securedBase}/worklist`));
+    await page.click('#token-form button[type="submit"]');
+    await page.waitForSelector('body[data-loaded="true"]');
+    expect((await rowIds(page)).sort()).toEqual(
+      report('no')
+        .patients.map((row) => row.patientId)
+        .sort(),
+    );
+    expect(await page.textContent('#token-form [data-token-state]')).toBe(
+      'a token is set for this tab',
+    );
+    await page.close();
   });
 });
