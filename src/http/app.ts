@@ -454,20 +454,20 @@ export function createApp(options: AppOptions): express.Express {
   app
     .route(ROUTE.patientTimeline)
     .get(async (req, res) => {
-      const source = options.worklist;
-      if (!source) {
-        throw new HttpError(
-          503,
-          'not-supported',
-          'the worklist is not configured on this service (WORKLIST_FHIR_BASE)',
-        );
-      }
       const id = String(req.params.id);
       if (!FHIR_ID.test(id)) {
         throw new HttpError(
           400,
           'invalid',
           'id: must be a FHIR id (letters, digits, - and ., at most 64)',
+        );
+      }
+      const source = options.worklist;
+      if (!source) {
+        throw new HttpError(
+          503,
+          'not-supported',
+          'the worklist is not configured on this service (WORKLIST_FHIR_BASE)',
         );
       }
       const result = await readPatientTimeline(

@@ -141,10 +141,10 @@ describe('GET /worklist/patients/{id}/timeline', () => {
     expect(logs.join('')).toContain('patient timeline FHIR read failed');
   });
 
-  it('without WORKLIST_FHIR_BASE: 503', async () => {
+  it('without WORKLIST_FHIR_BASE: 503; a bad id is still 400', async () => {
     const { app } = testApp();
-    const response = await request(app).get('/worklist/patients/p-timeline/timeline');
-    expect(response.status).toBe(503);
+    expect((await request(app).get('/worklist/patients/p-timeline/timeline')).status).toBe(503);
+    expect((await request(app).get('/worklist/patients/x_y/timeline')).status).toBe(400);
   });
 });
 
