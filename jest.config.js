@@ -4,7 +4,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/test/integration/'],
+  testPathIgnorePatterns: ['/node_modules/', '/test/integration/', '/test/browser/'],
   transform: {
     '^.+\\.tsx?$': 'ts-jest',
     // PGlite (the embedded store) needs its dynamic imports rewritten to run under Jest.

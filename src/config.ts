@@ -99,6 +99,15 @@ const envSchema = z
       .refine((value) => !/[?#]/.test(value), 'must not have a query or fragment')
       .transform((value) => value.replace(/\/+$/, ''))
       .optional(),
+    /**
+     * Where the FLS pages are served (docs/pages.md), e.g. https://cds.example.org: the
+     * patient-view cards then link to {this}/fls/patient.html?id=…. Unset: no link.
+     */
+    FLS_PAGES_BASE_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .refine((value) => !/[?#]/.test(value), 'must not have a query or fragment')
+      .transform((value) => value.replace(/\/+$/, ''))
+      .optional(),
     /** Bearer token for WORKLIST_FHIR_BASE, when it wants one (a system token). */
     WORKLIST_FHIR_TOKEN: z.string().min(1).optional(),
     /** Patients the worklist reads at the same time. */
@@ -206,6 +215,8 @@ export interface AppConfig {
   store: StoreSettings;
   /** The FLS worklist's FHIR server (GET /worklist); undefined: not configured. */
   worklist?: { baseUrl: string; accessToken?: string; concurrency: number; timeoutMs: number };
+  /** FLS_PAGES_BASE_URL: the patient-view cards link to the patient page there; undefined: no link. */
+  pagesBaseUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -244,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     guideline: loadGuidelineConfig(e.GUIDELINE_CONFIG_FILE),
     auth: resolveAuth(e),
     store: storeSettingsFrom(e),
+    ...(e.FLS_PAGES_BASE_URL ? { pagesBaseUrl: e.FLS_PAGES_BASE_URL } : {}),
     ...(e.WORKLIST_FHIR_BASE
       ? {
           worklist: {

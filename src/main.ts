@@ -76,6 +76,7 @@ async function main(): Promise<void> {
       fhir: config.fhir,
       profile: config.profile,
       now,
+      ...(config.pagesBaseUrl ? { pagesBaseUrl: config.pagesBaseUrl } : {}),
     },
     bodyLimitBytes: config.bodyLimitBytes,
     defaultLanguage: config.defaultLanguage,

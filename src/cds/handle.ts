@@ -20,6 +20,11 @@ export interface ServiceDependencies {
   profile?: Profile;
   fhir: FhirAccessOptions;
   now: () => Date;
+  /**
+   * FLS_PAGES_BASE_URL (docs/pages.md): patient-view cards link to the patient page
+   * there. undefined: no link.
+   */
+  pagesBaseUrl?: string;
 }
 
 export interface ServiceResult {
@@ -67,5 +72,32 @@ export async function callService(
     profile,
     labCodeSystem: PROFILE_SETTINGS[profile].labCodeSystem,
   });
+  if (service.hook === 'patient-view' && deps.pagesBaseUrl) {
+    linkPatientPage(cards, deps.pagesBaseUrl, request.context.patientId, language);
+  }
   return { cards, fetchedKeys: prefetch.fetched, codes: findings.map((finding) => finding.code) };
+}
+
+const PATIENT_PAGE_LABEL: Record<Language, string> = {
+  nb: 'FLS-tidslinje for pasienten',
+  da: 'FLS-tidslinje for patienten',
+  sv: 'FLS-tidslinje för patienten',
+  en: "The patient's FLS timeline",
+};
+
+/** The first card links to the FLS patient page (one link per response is enough). */
+function linkPatientPage(
+  cards: Card[],
+  baseUrl: string,
+  patientId: string,
+  language: Language,
+): void {
+  const first = cards[0];
+  if (!first) return;
+  const link = {
+    label: PATIENT_PAGE_LABEL[language],
+    url: `${baseUrl}/fls/patient.html?id=${encodeURIComponent(patientId)}`,
+    type: 'absolute' as const,
+  };
+  first.links = [...(first.links ?? []), link];
 }

@@ -4,6 +4,8 @@
  * delegated to src/cds; nothing below this folder imports Express.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import openapiDocument from '../../openapi/cds-hooks.openapi.json';
 import { callService, type ServiceDependencies } from '../cds/handle';
@@ -15,6 +17,7 @@ import type { QualityStore } from '../store/types';
 import { toCsv, toMeasureReport } from '../worklist/format';
 import { parsePeriod, parseProfile } from '../worklist/input';
 import {
+  readPatientTimeline,
   runWorklist,
   WorklistSourceError,
   type WorklistReport,
@@ -76,10 +79,30 @@ const ROUTE = {
   service: '/cds-services/:id',
   feedback: '/cds-services/:id/feedback',
   qualityIndicators: '/quality-indicators',
+  worklist: '/worklist',
+  measureReport: '/worklist/measure-report',
+  patientTimeline: '/worklist/patients/:id/timeline',
 } as const;
 
 /** Answer without a client JWT: probes and the API description. */
 const OPEN_PATHS = new Set<string>([ROUTE.healthz, ROUTE.openapi]);
+
+/**
+ * The FLS pages (docs/pages.md): static files with no patient data, open like the
+ * API description; the data they show comes from the authenticated /worklist routes.
+ */
+const PAGES_PATH = '/fls';
+/** public/ at the package root: two folders up from src/http, three from dist/src/http. */
+const PAGES_DIR =
+  [
+    path.join(__dirname, '..', '..', 'public'),
+    path.join(__dirname, '..', '..', '..', 'public'),
+  ].find((dir) => existsSync(path.join(dir, 'index.html'))) ??
+  path.join(__dirname, '..', '..', 'public');
+/** The charting library, served from node_modules (no CDN: clinics are often offline). */
+const CHART_JS = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
+/** A FHIR logical id (FHIR R4 `id`). */
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
 
 /**
  * The route a path falls on, as Express matches it (case-insensitive, one trailing
@@ -247,7 +270,7 @@ export function createApp(options: AppOptions): express.Express {
       },
     );
     app.use((req, res, next) => {
-      if (OPEN_PATHS.has(req.path)) {
+      if (OPEN_PATHS.has(req.path) || isPagePath(req.path)) {
         next();
         return;
       }
@@ -270,6 +293,30 @@ export function createApp(options: AppOptions): express.Express {
       res.json(openapiDocument);
     })
     .all(methodNotAllowed('GET'));
+
+  // The FLS pages and their charting library: no data in them, no token needed.
+  app.get(`${PAGES_PATH}/vendor/chart.umd.min.js`, (_req, res) => {
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(CHART_JS);
+  });
+  app.use(
+    PAGES_PATH,
+    (req, res, next) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        methodNotAllowed('GET')(req, res, next);
+        return;
+      }
+      // The pages read patient data: no third-party frames, scripts or connections.
+      res.setHeader(
+        'Content-Security-Policy',
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+      );
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      next();
+    },
+    express.static(PAGES_DIR, { index: 'index.html', redirect: true, fallthrough: true }),
+  );
 
   app
     .route(ROUTE.discovery)
@@ -380,7 +427,7 @@ export function createApp(options: AppOptions): express.Express {
   };
 
   app
-    .route('/worklist')
+    .route(ROUTE.worklist)
     .get(async (req, res) => {
       const format = req.query.format;
       if (format !== undefined && format !== 'json' && format !== 'csv') {
@@ -405,10 +452,55 @@ export function createApp(options: AppOptions): express.Express {
     .all(methodNotAllowed('GET'));
 
   app
-    .route('/worklist/measure-report')
+    .route(ROUTE.measureReport)
     .get(async (req, res) => {
       const report = await worklist(req, res);
       res.type('application/fhir+json').send(JSON.stringify(toMeasureReport(report)));
+    })
+    .all(methodNotAllowed('GET'));
+
+  // The patient page's data: the same prefetch queries and snapshot as a patient-view call.
+  app
+    .route(ROUTE.patientTimeline)
+    .get(async (req, res) => {
+      const id = String(req.params.id);
+      if (!FHIR_ID.test(id)) {
+        throw new HttpError(
+          400,
+          'invalid',
+          'id: must be a FHIR id (letters, digits, - and ., at most 64)',
+        );
+      }
+      const source = options.worklist;
+      if (!source) {
+        throw new HttpError(
+          404,
+          'not-found',
+          'the worklist is not enabled on this service (WORKLIST_FHIR_BASE is not set)',
+        );
+      }
+      const result = await readPatientTimeline(
+        source,
+        id,
+        options.deps.now(),
+        options.deps.guideline,
+      );
+      if (!result.ok) {
+        if (result.failure === 'not-found') {
+          throw new HttpError(404, 'not-found', 'id: no such patient on the FHIR server');
+        }
+        logger.warn(
+          { reqId: res.locals.log?.id, cause: result.reason },
+          'patient timeline FHIR read failed',
+        );
+        throw new HttpError(
+          502,
+          'transient',
+          "the patient's data could not be read from the FHIR server; the service log says why",
+        );
+      }
+      const body: components['schemas']['PatientTimeline'] = result.timeline;
+      res.json(body);
     })
     .all(methodNotAllowed('GET'));
 
@@ -432,10 +524,16 @@ export function createApp(options: AppOptions): express.Express {
   return app;
 }
 
+function isPagePath(requestPath: string): boolean {
+  const lower = requestPath.toLowerCase();
+  return lower === PAGES_PATH || lower.startsWith(`${PAGES_PATH}/`);
+}
+
 /** The route pattern for logs and metrics: Express's when routed, else the one the path falls on. */
 function routeOf(req: Request): string {
   const routed: unknown = req.route?.path;
-  return typeof routed === 'string' ? routed : (routePattern(req.path) ?? 'unmatched');
+  if (typeof routed === 'string') return routed;
+  return routePattern(req.path) ?? (isPagePath(req.path) ? `${PAGES_PATH}/*` : 'unmatched');
 }
 
 /** The service a /cds-services/{id} route serves, noted in the request's log line. */

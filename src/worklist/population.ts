@@ -23,6 +23,8 @@ import {
   type WorklistSettings,
 } from './engine';
 import { IndicatorTally, type IndicatorResult } from './indicators';
+import { patientTimeline, type PatientTimeline } from './timeline';
+import type { GuidelineConfig } from '../guideline/config';
 
 /** A failure that stops the whole run (the population cannot be known): the message names the URL. */
 export class WorklistSourceError extends Error {
@@ -325,4 +327,31 @@ export function unreadableRow(patientId: string, reason: string): WorklistRow {
       INDICATOR_IDS.map((id) => [id, id === 'completeness' ? 'not-met' : 'undecided']),
     ),
   };
+}
+
+/** Why a patient's timeline could not be made (the HTTP layer maps it: 404 / 502). */
+export type TimelineResult =
+  | { ok: true; timeline: PatientTimeline }
+  | { ok: false; failure: 'not-found' | 'unreadable'; reason: string };
+
+/**
+ * One patient's timeline (the patient page): read with the discovery prefetch
+ * queries (readPatient, as for a worklist row), built by the same snapshot builder.
+ */
+export async function readPatientTimeline(
+  source: WorklistSource,
+  patientId: string,
+  now: Date,
+  guideline: GuidelineConfig,
+): Promise<TimelineResult> {
+  const read = await readPatient(source, patientId, source.fhir.fetch ?? fetch);
+  if (!read.ok) {
+    // The Patient read (prefetch key `patient`) answered 404 / 410: no such patient.
+    const notFound = /\bpatient: the FHIR server answered HTTP (404|410)\b/.test(read.reason);
+    return { ok: false, failure: notFound ? 'not-found' : 'unreadable', reason: read.reason };
+  }
+  const timeline = patientTimeline(patientId, read.resources, now, guideline);
+  return timeline
+    ? { ok: true, timeline }
+    : { ok: false, failure: 'not-found', reason: 'no Patient resource' };
 }

@@ -39,6 +39,8 @@ export function testApp(
     metrics?: AppMetrics;
     /** The FLS worklist's FHIR server (WORKLIST_FHIR_BASE). */
     worklist?: WorklistSource;
+    /** FLS_PAGES_BASE_URL: patient-view cards link to the patient page. */
+    pagesBaseUrl?: string;
   } = {},
 ): TestApp {
   const logs: string[] = [];
@@ -64,6 +66,7 @@ export function testApp(
       },
       now,
       ...(options.profile ? { profile: options.profile } : {}),
+      ...(options.pagesBaseUrl ? { pagesBaseUrl: options.pagesBaseUrl } : {}),
     },
     bodyLimitBytes: options.bodyLimitBytes ?? 1_000_000,
     defaultLanguage: options.profile ? PROFILE_SETTINGS[options.profile].language : 'nb',

@@ -45,3 +45,22 @@ describe('WORKLIST_FHIR_BASE', () => {
     ).toBe('https://fhir.example.org/fhir');
   });
 });
+
+describe('FLS_PAGES_BASE_URL', () => {
+  test('unset: no link to the patient page', () => {
+    expect(loadConfig({}).pagesBaseUrl).toBeUndefined();
+  });
+
+  test('an http(s) URL, trailing slash dropped', () => {
+    expect(loadConfig({ FLS_PAGES_BASE_URL: 'https://cds.example.org/' }).pagesBaseUrl).toBe(
+      'https://cds.example.org',
+    );
+  });
+
+  test.each(['not a url', 'javascript:alert(1)', 'https://cds.example.org/?token=x'])(
+    '%s is refused, naming the variable',
+    (value) => {
+      expect(() => loadConfig({ FLS_PAGES_BASE_URL: value })).toThrow(/FLS_PAGES_BASE_URL/);
+    },
+  );
+});

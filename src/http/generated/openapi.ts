@@ -224,6 +224,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/worklist/patients/{id}/timeline': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One patient's FLS timeline (the patient page's data)
+     * @description Fractures, DXA T-scores per site, calcium / 25-OH vitamin D / eGFR / P1NP results and osteoporosis-drug periods of one patient, read from the configured FHIR server (WORKLIST_FHIR_BASE) with the patient-view discovery prefetch queries and built by the same snapshot builder as a hook call. Patient data: behind the same authentication as every route (docs/pages.md).
+     */
+    get: operations['patientTimeline'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -770,6 +790,58 @@ export interface components {
       outcomes: {
         [key: string]: 'met' | 'not-met' | 'undecided' | 'pending' | 'not-applicable';
       };
+    };
+    PatientTimeline: {
+      patientId: string;
+      /** Format: date-time */
+      evaluatedAt: string;
+      birthDate?: string;
+      ageYears?: number;
+      sex?: string;
+      /** @description Fragility fractures, oldest first; undated ones last. */
+      fractures: {
+        /** @description A FHIR date or dateTime as recorded. */
+        date?: string;
+        /** @enum {string} */
+        site: 'hip' | 'vertebra' | 'distalRadius' | 'proximalHumerus' | 'pelvis' | 'unspecified';
+        code: string;
+        /** @description Condition/{id} */
+        source: string;
+      }[];
+      /** @description DXA T-scores at spine and hip, oldest first. */
+      tScores: {
+        /** @description A FHIR date or dateTime as recorded. */
+        date: string;
+        /** @enum {string} */
+        site: 'spine' | 'totalHip' | 'femur';
+        value: number;
+        source: string;
+      }[];
+      /** @description Per analyte, results oldest first in the canonical UCUM unit. */
+      labs: {
+        /** @enum {string} */
+        analyte:
+          'calciumTotal' | 'calciumCorrected' | 'calciumIonised' | 'vitaminD' | 'egfr' | 'p1np';
+        unit: string;
+        points: {
+          /** @description A FHIR date or dateTime as recorded. */
+          date: string;
+          value: number;
+          /** @enum {string} */
+          comparator?: '<' | '<=' | '>=' | '>';
+          source: string;
+        }[];
+      }[];
+      /** @description The current (or last) course of each osteoporosis drug. */
+      drugPeriods: {
+        drug: string;
+        /** @description A FHIR date or dateTime as recorded. */
+        start?: string;
+        /** @description End of coverage (ISO); absent while current. */
+        end?: string;
+        current: boolean;
+        doses: string[];
+      }[];
     };
   };
   responses: {
@@ -1390,6 +1462,60 @@ export interface operations {
       500: components['responses']['InternalServerError'];
       /** @description The configured FHIR server (WORKLIST_FHIR_BASE) could not be searched: unreachable, not FHIR, or it refused the Condition search by code and onset-date. The service log says which. */
       502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OperationOutcome'];
+        };
+      };
+    };
+  };
+  patientTimeline: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The FHIR id of the Patient. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The patient's timeline. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PatientTimeline'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      /** @description No such patient on the FHIR server (the Patient read answered 404 or 410). */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OperationOutcome'];
+        };
+      };
+      405: components['responses']['MethodNotAllowed'];
+      500: components['responses']['InternalServerError'];
+      /** @description The patient's data could not be read from the configured FHIR server (WORKLIST_FHIR_BASE). The service log says why. */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OperationOutcome'];
+        };
+      };
+      /** @description The worklist is not configured (WORKLIST_FHIR_BASE unset). */
+      503: {
         headers: {
           [name: string]: unknown;
         };
