@@ -32,8 +32,9 @@ export function parsePeriod(from: unknown, to: unknown): Period {
   return period;
 }
 
+/** Absent: the fallback; present, even empty, it must name a profile. */
 export function parseProfile(value: unknown, fallback: Profile): Profile {
-  if (value === undefined || value === '') return fallback;
+  if (value === undefined) return fallback;
   if (typeof value !== 'string' || !(PROFILES as readonly string[]).includes(value)) {
     throw new WorklistInputError('profile', `profile must be one of ${PROFILES.join(', ')}`);
   }
@@ -41,7 +42,7 @@ export function parseProfile(value: unknown, fallback: Profile): Profile {
 }
 
 export function parseFormat(value: unknown, fallback: WorklistFormat): WorklistFormat {
-  if (value === undefined || value === '') return fallback;
+  if (value === undefined) return fallback;
   if (typeof value !== 'string' || !(FORMATS as readonly string[]).includes(value)) {
     throw new WorklistInputError('format', `format must be one of ${FORMATS.join(', ')}`);
   }
