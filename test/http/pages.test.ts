@@ -6,7 +6,7 @@
  */
 import request from 'supertest';
 import type { PatientTimeline } from '../../src/worklist/timeline';
-import type { SqlStore } from '../../src/store/sql-store';
+import type { QualityStore } from '../../src/store/types';
 import type { WorklistSource } from '../../src/worklist/population';
 import { testApp } from '../helpers/app';
 import {
@@ -181,7 +181,7 @@ describe('the pages', () => {
 describe('with authentication on', () => {
   const ISSUER = 'https://ehr.example.org/cds-client';
   const BASE = 'https://cds.example.org/fls';
-  let store: SqlStore;
+  let store: QualityStore;
   let key: SigningKey;
   let jwks: JwksServer;
   beforeAll(async () => {

@@ -803,7 +803,14 @@ export interface components {
         /** @description A FHIR date or dateTime as recorded. */
         date?: string;
         /** @enum {string} */
-        site: 'hip' | 'vertebra' | 'distalRadius' | 'proximalHumerus' | 'pelvis' | 'unspecified';
+        site:
+          | 'hip'
+          | 'vertebra'
+          | 'distalRadius'
+          | 'proximalHumerus'
+          | 'pelvis'
+          | 'unspecified'
+          | 'femurShaft';
         code: string;
         /** @description Condition/{id} */
         source: string;
@@ -1494,7 +1501,7 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
-      /** @description No such patient on the FHIR server (the Patient read answered 404 or 410). */
+      /** @description No such patient on the FHIR server (the Patient read answered 404 or 410). Also when the worklist is not enabled on this service (WORKLIST_FHIR_BASE is not set). */
       404: {
         headers: {
           [name: string]: unknown;
@@ -1507,15 +1514,6 @@ export interface operations {
       500: components['responses']['InternalServerError'];
       /** @description The patient's data could not be read from the configured FHIR server (WORKLIST_FHIR_BASE). The service log says why. */
       502: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['OperationOutcome'];
-        };
-      };
-      /** @description The worklist is not configured (WORKLIST_FHIR_BASE unset). */
-      503: {
         headers: {
           [name: string]: unknown;
         };
