@@ -5,6 +5,7 @@
  * FLS_PAGES_BASE_URL is set.
  */
 import request from 'supertest';
+import { PREFETCH_TEMPLATES } from '../../src/cds/services';
 import type { PatientTimeline } from '../../src/worklist/timeline';
 import type { QualityStore } from '../../src/store/types';
 import type { WorklistSource } from '../../src/worklist/population';
@@ -97,18 +98,12 @@ describe('GET /worklist/patients/{id}/timeline', () => {
     const { app } = testApp({ worklist: source() });
     await request(app).get('/worklist/patients/p-timeline/timeline');
     const paths = server.requests.map((r) => r.query.split('?')[0]).sort();
-    expect(paths).toEqual(
-      [
-        'Condition',
-        'MedicationAdministration',
-        'MedicationRequest',
-        'MedicationStatement',
-        'Observation',
-        'Observation',
-        'Patient/p-timeline',
-        'Procedure',
-      ].sort(),
-    );
+    // One read per discovery prefetch template, with the patient's id filled in.
+    const expected = Object.values(PREFETCH_TEMPLATES)
+      .map((template) => template.replace('{{context.patientId}}', 'p-timeline').split('?')[0])
+      .sort();
+    expect(expected.length).toBeGreaterThan(8);
+    expect(paths).toEqual(expected);
   });
 
   it.each(['bad id!', 'a'.repeat(65), 'x_y'])('a bad id (%s): 400 naming id', async (id) => {
