@@ -40,6 +40,8 @@ import schemathesis
 FHIR_BASE = os.environ["FUZZ_FHIR_BASE"]
 SERVICE_BASE = os.environ["FUZZ_SERVICE_BASE"]
 SECRETS_FILE = os.environ.get("FUZZ_SECRETS_FILE")
+# Logged with every request to a service (the `service` field), so never a secret.
+SERVICE_IDS = frozenset({"fls-patient-view", "fls-order-select", "fls-order-sign"})
 # As a WHATWG URL parser reads a scheme: tabs and newlines removed, C0 and spaces trimmed.
 FETCHABLE = re.compile(r"^[\x00-\x20]*https?:", re.IGNORECASE)
 # Values that would appear verbatim in a JSON log line; shorter ones match by chance.
@@ -84,12 +86,16 @@ def _secrets_of(body: Any) -> list[str]:
     context = body.get("context")
     if isinstance(context, dict):
         values.append(context.get("patientId"))
-    # The hook name is echoed on purpose ("x" does not match this service); a patient id equal to it is not a leak.
+    # The hook name is echoed on purpose ("x" does not match this service), and every log
+    # line names its service: a patient id equal to either is not a leak.
     hook = body.get("hook")
     return [
         value
         for value in values
-        if isinstance(value, str) and SEARCHABLE_SECRET.match(value) and value != hook
+        if isinstance(value, str)
+        and SEARCHABLE_SECRET.match(value)
+        and value != hook
+        and value not in SERVICE_IDS
     ]
 
 
