@@ -85,9 +85,21 @@ test('without prefetch the service follows every next link: newest calcium and t
   const card = (response.body.cards as CardBody[]).find(
     (c) => c.source.topic.code === 'hypercalcaemia',
   );
-  expect(card?.detail).toContain(`Observation/${pth?.id}`);
-  expect(card?.detail).toContain(`Observation/${newestCalcium?.id}`);
-  expect(card?.detail).not.toContain(`Observation/${previousCalcium?.id}`);
+  // The card's data table names each result by its value and date (no FHIR ids on cards).
+  const row = (label: string, observation: Observation | undefined): RegExp => {
+    const date = new Date(`${observation?.effectiveDateTime?.slice(0, 10)}T00:00:00Z`);
+    const shown = date.toLocaleDateString('en-GB', {
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      timeZone: 'UTC',
+    });
+    const value = String(observation?.valueQuantity?.value);
+    return new RegExp(`\\| ${label} \\| ${value.replace('.', '\\.')} [^|]*\\| ${shown} \\|`);
+  };
+  expect(card?.detail).toMatch(row('PTH', pth));
+  expect(card?.detail).toMatch(row('Calcium, total', newestCalcium));
+  expect(card?.detail).not.toMatch(row('Calcium, total', previousCalcium));
   expect(implemented(codesOf(response.body))).toEqual(implemented(patientView.codes));
 });
 
