@@ -5,49 +5,28 @@
  */
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import type { QualityStore } from '../../src/store/types';
 import { testApp } from '../helpers/app';
 import { daysAgo, hookRequest, labs, patient, prefetchFor } from '../helpers/fhir';
-import {
-  clientClaims,
-  signingKey,
-  signToken,
-  startJwksServer,
-  testVerifier,
-  type JwksServer,
-  type SigningKey,
-} from '../helpers/jwt';
-import { openTestStore, STORE_START_TIMEOUT_MS } from '../helpers/stores';
+import { clientClaims, signToken } from '../helpers/jwt';
+import { securedEnvironment } from '../helpers/secured';
 import { parsedLogs } from '../http/support';
 
 const ISSUER = 'https://ehr.example.org/cds-client';
 const BASE = 'https://cds.example.org/fls';
 
-let store: QualityStore;
-let key: SigningKey;
-let jwks: JwksServer;
-
-beforeAll(async () => {
-  [store, key] = await Promise.all([openTestStore(), signingKey('ES384')]);
-  jwks = await startJwksServer([key.publicJwk]);
-}, STORE_START_TIMEOUT_MS);
-
-afterAll(async () => {
-  await jwks?.close();
-  await store?.close();
-});
+const secured = securedEnvironment();
 
 /** publicBaseUrl null: no PUBLIC_BASE_URL, the aud comes from the request. */
 function securedApp(publicBaseUrl: string | null = BASE) {
-  const verifier = testVerifier(ISSUER, jwks.url, store);
+  const verifier = secured.verifier(ISSUER);
   return testApp({
-    store,
+    store: secured.store,
     auth: { verifier, ...(publicBaseUrl !== null ? { publicBaseUrl } : {}) },
   });
 }
 
 const tokenFor = (path: string, overrides: Record<string, unknown> = {}) =>
-  signToken(key, clientClaims(ISSUER, `${BASE}${path}`, overrides));
+  signToken(secured.key, clientClaims(ISSUER, `${BASE}${path}`, overrides));
 
 const cardRequest = () =>
   hookRequest('patient-view', {
@@ -104,7 +83,7 @@ describe('a valid client JWT', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     try {
       const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const token = await signToken(key, clientClaims(ISSUER, `${origin}/cds-services`));
+      const token = await signToken(secured.key, clientClaims(ISSUER, `${origin}/cds-services`));
       const ok = await fetch(`${origin}/cds-services`, {
         headers: { Authorization: `Bearer ${token}` },
       });

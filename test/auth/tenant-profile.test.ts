@@ -3,42 +3,21 @@
  * the verified JWT `tenant` picks the site profile per request (CDS_TENANT_PROFILES).
  */
 import request from 'supertest';
-import type { QualityStore } from '../../src/store/types';
 import { testApp } from '../helpers/app';
 import { fracture, hookRequest, patient, prefetchFor, tScore } from '../helpers/fhir';
-import {
-  clientClaims,
-  signingKey,
-  signToken,
-  startJwksServer,
-  testVerifier,
-  type JwksServer,
-  type SigningKey,
-} from '../helpers/jwt';
-import { openTestStore, STORE_START_TIMEOUT_MS } from '../helpers/stores';
+import { clientClaims, signToken } from '../helpers/jwt';
+import { securedEnvironment } from '../helpers/secured';
 
 const ISSUER = 'https://ehr.example.org/cds-client';
 const BASE = 'https://cds.example.org/fls';
 const PATH = '/cds-services/fls-patient-view';
 
-let store: QualityStore;
-let key: SigningKey;
-let jwks: JwksServer;
-
-beforeAll(async () => {
-  [store, key] = await Promise.all([openTestStore(), signingKey('ES384')]);
-  jwks = await startJwksServer([key.publicJwk]);
-}, STORE_START_TIMEOUT_MS);
-
-afterAll(async () => {
-  await jwks?.close();
-  await store?.close();
-});
+const secured = securedEnvironment();
 
 function multiSiteApp() {
-  const verifier = testVerifier(ISSUER, jwks.url, store);
+  const verifier = secured.verifier(ISSUER);
   return testApp({
-    store,
+    store: secured.store,
     now: () => new Date(),
     auth: { verifier, publicBaseUrl: BASE },
     tenantProfiles: { 'region-midtjylland': 'dk', 'region-skane': 'se' },
@@ -60,7 +39,7 @@ const call = async (tenant?: string) =>
     .post(PATH)
     .set(
       'Authorization',
-      `Bearer ${await signToken(key, clientClaims(ISSUER, `${BASE}${PATH}`, tenant ? { tenant } : {}))}`,
+      `Bearer ${await signToken(secured.key, clientClaims(ISSUER, `${BASE}${PATH}`, tenant ? { tenant } : {}))}`,
     )
     .send(body());
 

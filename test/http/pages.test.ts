@@ -7,7 +7,6 @@
 import request from 'supertest';
 import { PREFETCH_TEMPLATES } from '../../src/cds/services';
 import type { PatientTimeline } from '../../src/worklist/timeline';
-import type { QualityStore } from '../../src/store/types';
 import type { WorklistSource } from '../../src/worklist/population';
 import { testApp } from '../helpers/app';
 import {
@@ -22,16 +21,8 @@ import {
   tScore,
 } from '../helpers/fhir';
 import { startFhirServer, type FakeFhirServer } from '../helpers/fhir-server';
-import {
-  clientClaims,
-  signingKey,
-  signToken,
-  startJwksServer,
-  testVerifier,
-  type JwksServer,
-  type SigningKey,
-} from '../helpers/jwt';
-import { openTestStore, STORE_START_TIMEOUT_MS } from '../helpers/stores';
+import { clientClaims, signToken } from '../helpers/jwt';
+import { securedEnvironment } from '../helpers/secured';
 import { forPatient, LIBRARY } from '../worklist/library';
 
 const P_TIMELINE = forPatient('p-timeline', [
@@ -176,22 +167,12 @@ describe('the pages', () => {
 describe('with authentication on', () => {
   const ISSUER = 'https://ehr.example.org/cds-client';
   const BASE = 'https://cds.example.org/fls';
-  let store: QualityStore;
-  let key: SigningKey;
-  let jwks: JwksServer;
-  beforeAll(async () => {
-    [store, key] = await Promise.all([openTestStore(), signingKey('ES384')]);
-    jwks = await startJwksServer([key.publicJwk]);
-  }, STORE_START_TIMEOUT_MS);
-  afterAll(async () => {
-    await jwks?.close();
-    await store?.close();
-  });
+  const secured = securedEnvironment();
   const securedApp = () =>
     testApp({
-      store,
+      store: secured.store,
       worklist: source(),
-      auth: { verifier: testVerifier(ISSUER, jwks.url, store), publicBaseUrl: BASE },
+      auth: { verifier: secured.verifier(ISSUER), publicBaseUrl: BASE },
     });
 
   it('the timeline without a token: 401, the FHIR server not read', async () => {
@@ -203,7 +184,7 @@ describe('with authentication on', () => {
 
   it('the timeline with a valid token: 200', async () => {
     const path = '/worklist/patients/p-timeline/timeline';
-    const token = await signToken(key, clientClaims(ISSUER, `${BASE}${path}`));
+    const token = await signToken(secured.key, clientClaims(ISSUER, `${BASE}${path}`));
     const response = await request(securedApp().app)
       .get(path)
       .set('Authorization', `Bearer ${token}`);

@@ -5,22 +5,13 @@
  */
 import type { MeasureReport } from 'fhir/r4';
 import request from 'supertest';
-import type { QualityStore } from '../../src/store/types';
 import { LEVEL_EXTENSION_URL } from '../../src/worklist/format';
 import { INDICATOR_IDS } from '../../src/worklist/engine';
 import type { WorklistReport, WorklistSource } from '../../src/worklist/population';
 import { testApp } from '../helpers/app';
 import { outcome, send, startFhirServer, type FakeFhirServer } from '../helpers/fhir-server';
-import {
-  clientClaims,
-  signingKey,
-  signToken,
-  startJwksServer,
-  testVerifier,
-  type JwksServer,
-  type SigningKey,
-} from '../helpers/jwt';
-import { openTestStore, STORE_START_TIMEOUT_MS } from '../helpers/stores';
+import { clientClaims, signToken } from '../helpers/jwt';
+import { securedEnvironment } from '../helpers/secured';
 import { LIBRARY } from '../worklist/library';
 
 let server: FakeFhirServer;
@@ -176,22 +167,12 @@ describe('GET /worklist/measure-report', () => {
 describe('with authentication on', () => {
   const ISSUER = 'https://ehr.example.org/cds-client';
   const BASE = 'https://cds.example.org/fls';
-  let store: QualityStore;
-  let key: SigningKey;
-  let jwks: JwksServer;
-  beforeAll(async () => {
-    [store, key] = await Promise.all([openTestStore(), signingKey('ES384')]);
-    jwks = await startJwksServer([key.publicJwk]);
-  }, STORE_START_TIMEOUT_MS);
-  afterAll(async () => {
-    await jwks?.close();
-    await store?.close();
-  });
+  const secured = securedEnvironment();
   const securedApp = () =>
     testApp({
-      store,
+      store: secured.store,
       worklist: source(),
-      auth: { verifier: testVerifier(ISSUER, jwks.url, store), publicBaseUrl: BASE },
+      auth: { verifier: secured.verifier(ISSUER), publicBaseUrl: BASE },
     });
 
   it.each(['/worklist', '/worklist/measure-report'])(
@@ -205,7 +186,7 @@ describe('with authentication on', () => {
   );
 
   it('with a valid token: the worklist', async () => {
-    const token = await signToken(key, clientClaims(ISSUER, `${BASE}/worklist`));
+    const token = await signToken(secured.key, clientClaims(ISSUER, `${BASE}/worklist`));
     const response = await request(securedApp().app)
       .get(`/worklist?${PERIOD}`)
       .set('Authorization', `Bearer ${token}`);
