@@ -4,7 +4,20 @@
  * sentence it follows.
  */
 import { randomUUID } from 'node:crypto';
-import { dxaServiceRequest, labServiceRequest, type LabCodeSystem } from '../fhir/orderables';
+import type { FhirResource, MedicationRequest } from 'fhir/r4';
+import {
+  dxaServiceRequest,
+  labPackageServiceRequest,
+  labServiceRequest,
+  letterCommunication,
+  referralServiceRequest,
+  type Due,
+  type LabCodeSystem,
+  type LabPackageCode,
+  type OrderableLabKey,
+} from '../fhir/orderables';
+import { medicationRequest, type SupplementAmounts } from '../fhir/regimens';
+import { SYSTEM } from '../fhir/systems';
 import {
   CARD_KINDS,
   OVERRIDE_REASONS,
@@ -15,11 +28,11 @@ import {
   type RecommendationCode,
 } from '../guideline/catalogue';
 import type { Evidence, Finding, SuggestionSpec } from '../guideline/finding';
-import type { Profile } from '../guideline/profiles';
+import { PROFILE_SETTINGS, type Profile } from '../guideline/profiles';
 import { SEEDS, SOURCE_LINK_COUNTRY, SOURCE_LINKS, type Citation } from '../guideline/seeds';
-import type { Card, Coding, Suggestion } from './card';
+import type { Action, Card, Coding, Suggestion } from './card';
 import { escapeMarkdown, fill, formatDate, formatNumber, formatTScore, formatUnit } from './format';
-import { codeTextsFor, textsFor, type CardTexts, type Language } from './texts';
+import { LANGUAGES, codeTextsFor, textsFor, type CardTexts, type Language } from './texts';
 
 export interface RenderOptions {
   language: Language;
@@ -28,6 +41,10 @@ export interface RenderOptions {
   profile?: Profile;
   /** The profile's laboratory code system for suggested lab orders (next to LOINC). */
   labCodeSystem?: LabCodeSystem;
+  /** The site's code for its lab package: labs are then ordered as one package order. */
+  labPackage?: LabPackageCode;
+  /** The request's resources by reference (`MedicationRequest/x`), for suggestions that update one. */
+  resourceOf?: (reference: string) => FhirResource | undefined;
   /** Injected in tests for stable output. */
   newId?: () => string;
 }
@@ -72,12 +89,12 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
       topic: topicOf(finding.code, language),
     },
   };
-  const suggestions = (finding.suggestions ?? []).map((spec) =>
-    renderSuggestion(spec, finding, options, newId),
+  const suggestions = (finding.suggestions ?? []).flatMap(
+    (spec) => renderSuggestion(spec, finding, options, newId) ?? [],
   );
   if (suggestions.length > 0) {
     card.suggestions = suggestions;
-    card.selectionBehavior = 'any';
+    card.selectionBehavior = finding.alternatives ? 'at-most-one' : 'any';
   }
   // Every card asks for something, so every card can be overridden with a reason of its kind.
   card.overrideReasons = overrideReasons(finding.code, texts);
@@ -195,52 +212,213 @@ function renderSuggestion(
   finding: Finding,
   options: RenderOptions,
   newId: () => string,
-): Suggestion {
-  const texts = textsFor(options.language);
-  const template = texts.suggestions[spec.kind];
-  if (!template) throw new Error(`no suggestion text ${spec.kind} in ${options.language}`);
-  if (spec.kind === 'remove-draft') {
-    const display = finding.evidence.find(
-      (row) => row.item === 'draftOrder' && row.source === spec.draft,
-    )?.value;
-    const label = fill(
-      template,
-      { order: String(display ?? spec.draft) },
-      options.language,
-      'plain',
-    );
-    return {
-      label,
-      uuid: newId(),
-      isRecommended: true,
-      actions: [{ type: 'delete', description: label, resourceId: spec.draft }],
-    };
-  }
-  const reason = codeTextsFor(options.language, finding.code).title;
-  if (spec.kind === 'order-dxa') {
-    const label = fill(template, {}, options.language, 'plain');
-    return {
-      label,
-      uuid: newId(),
-      actions: [
-        {
-          type: 'create',
-          description: label,
-          resource: dxaServiceRequest(options.patientId, reason),
-        },
-      ],
-    };
-  }
-  const names = spec.labs.map((lab) => texts.labs[lab] ?? lab).join(', ');
-  const label = fill(template, { labs: names }, options.language, 'plain');
-  return {
-    label,
+): Suggestion | undefined {
+  const { language, patientId } = options;
+  const texts = textsFor(language);
+  const label = (key: string, params: Record<string, string | number> = {}) => {
+    const template = texts.suggestions[key];
+    if (!template) throw new Error(`no suggestion text ${key} in ${language}`);
+    return fill(template, params, language, 'plain');
+  };
+  const suggestion = (text: string, actions: Action[], recommended?: boolean): Suggestion => ({
+    label: text,
     uuid: newId(),
-    actions: spec.labs.map((lab) => ({
-      type: 'create' as const,
-      description: fill(template, { labs: texts.labs[lab] ?? lab }, options.language, 'plain'),
-      resource: labServiceRequest(lab, options.patientId, reason, options.labCodeSystem),
-    })),
+    ...(recommended ? { isRecommended: true } : {}),
+    actions,
+  });
+  const reason = codeTextsFor(language, finding.code).title;
+  switch (spec.kind) {
+    case 'remove-draft': {
+      const display = finding.evidence.find(
+        (row) => row.item === 'draftOrder' && row.source === spec.draft,
+      )?.value;
+      const text = label('remove-draft', { order: String(display ?? spec.draft) });
+      return suggestion(
+        text,
+        [{ type: 'delete', description: text, resourceId: spec.draft }],
+        true,
+      );
+    }
+    case 'order-dxa': {
+      const text = spec.due
+        ? label('order-dxa-due', { dueDate: spec.due.start })
+        : label('order-dxa');
+      return suggestion(
+        text,
+        [
+          {
+            type: 'create',
+            description: text,
+            resource: dxaServiceRequest(patientId, reason, spec.due),
+          },
+        ],
+        spec.recommended,
+      );
+    }
+    case 'order-labs': {
+      const labs = labNames(spec.labs, texts);
+      const text = spec.due
+        ? label('order-labs-due', { labs, dueDate: spec.due.start })
+        : label('order-labs', { labs });
+      return suggestion(text, labActions(spec.labs, options, reason, spec.due), spec.recommended);
+    }
+    case 'start-medication': {
+      const orders = spec.medications.map((medication) => {
+        const order = texts.orders[medication.regimen];
+        const amounts = amountParams(medication);
+        return {
+          label: fill(order.label, amounts, language, 'plain'),
+          resource: medicationRequest(
+            medication.regimen,
+            patientId,
+            {
+              name: fill(order.name, amounts, language, 'plain'),
+              dosage: fill(order.dosage, amounts, language, 'plain'),
+            },
+            reason,
+            medication.amounts,
+            medication.startDate,
+          ),
+        };
+      });
+      const actions: Action[] = orders.map((order) => ({
+        type: 'create',
+        description: order.label,
+        resource: order.resource,
+      }));
+      if (spec.monitoring) {
+        const description = label('monitoring', {
+          labs: labNames(spec.monitoring.labs, texts),
+          dueDate: spec.monitoring.due.start,
+        });
+        actions.push(
+          ...labActions(spec.monitoring.labs, options, reason, spec.monitoring.due).map(
+            (action) => ({ ...action, description }),
+          ),
+        );
+      }
+      return suggestion(orders.map((order) => order.label).join(' + '), actions, spec.recommended);
+    }
+    case 'change-draft-dose': {
+      const draft = options.resourceOf?.(spec.draft);
+      if (draft?.resourceType !== 'MedicationRequest') return undefined;
+      const text = label('change-draft-dose', amountParams(spec));
+      const route = draft.dosageInstruction?.[0]?.route;
+      const changed: MedicationRequest = {
+        ...draft,
+        dosageInstruction: [
+          {
+            text,
+            timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd' } },
+            ...(route ? { route } : {}),
+            doseAndRate: [
+              {
+                doseQuantity: {
+                  value: spec.amounts.calciumMg ?? 0,
+                  unit: 'mg',
+                  system: SYSTEM.ucum,
+                  code: 'mg',
+                },
+              },
+            ],
+          },
+        ],
+      };
+      return suggestion(text, [{ type: 'update', description: text, resource: changed }], true);
+    }
+    case 'hold-medication': {
+      const order = options.resourceOf?.(spec.order);
+      if (order?.resourceType !== 'MedicationRequest' || order.status !== 'active')
+        return undefined;
+      const text = label('hold-medication', { drug: texts.drugs[spec.drug] ?? spec.drug });
+      return suggestion(text, [
+        { type: 'update', description: text, resource: { ...order, status: 'on-hold' } },
+      ]);
+    }
+    case 'refer': {
+      const service = texts.services[spec.to];
+      const text = label('refer', { service });
+      return suggestion(
+        text,
+        [
+          {
+            type: 'create',
+            description: text,
+            resource: referralServiceRequest(spec.to, patientId, service, reason, spec.due),
+          },
+        ],
+        spec.recommended,
+      );
+    }
+    case 'letter': {
+      // The letter goes out in the profile's language, whatever the card's language; a
+      // pathway's letters exist in its own country's language (R24 Danish, R25 Swedish).
+      const letterLanguage = [
+        PROFILE_SETTINGS[options.profile ?? 'no'].language,
+        ...LANGUAGES,
+      ].find((candidate) => textsFor(candidate).letters?.[spec.letter] !== undefined);
+      const template = letterLanguage && textsFor(letterLanguage).letters?.[spec.letter];
+      if (!letterLanguage || !template) throw new Error(`no letter ${spec.letter}`);
+      const text = label('letter');
+      return suggestion(
+        text,
+        [
+          {
+            type: 'create',
+            description: text,
+            resource: letterCommunication(
+              patientId,
+              fill(template, finding.params, letterLanguage, 'plain'),
+              letterLanguage,
+              codeTextsFor(letterLanguage, finding.code).title,
+            ),
+          },
+        ],
+        spec.recommended,
+      );
+    }
+  }
+}
+
+function labNames(labs: readonly OrderableLabKey[], texts: CardTexts): string {
+  return labs.map((lab) => texts.labs[lab] ?? lab).join(', ');
+}
+
+/** One order per analyte, or one order of the site's lab package when it has one. */
+function labActions(
+  labs: readonly OrderableLabKey[],
+  options: RenderOptions,
+  reason: string,
+  due: Due | undefined,
+): Action[] {
+  const texts = textsFor(options.language);
+  if (options.labPackage && labs.length > 1) {
+    return [
+      {
+        type: 'create',
+        description: `${options.labPackage.display}: ${labNames(labs, texts)}`,
+        resource: labPackageServiceRequest(
+          labs,
+          options.labPackage,
+          options.patientId,
+          reason,
+          options.labCodeSystem,
+          due,
+        ),
+      },
+    ];
+  }
+  return labs.map((lab) => ({
+    type: 'create' as const,
+    description: texts.labs[lab] ?? lab,
+    resource: labServiceRequest(lab, options.patientId, reason, options.labCodeSystem, due),
+  }));
+}
+
+function amountParams(spec: { amounts?: SupplementAmounts }): Record<string, number> {
+  return {
+    ...(spec.amounts?.calciumMg !== undefined ? { calciumMg: spec.amounts.calciumMg } : {}),
+    ...(spec.amounts?.vitaminDIU !== undefined ? { vitaminDIU: spec.amounts.vitaminDIU } : {}),
   };
 }
 

@@ -7,6 +7,8 @@ import da from '../../cards/da.json';
 import en from '../../cards/en.json';
 import nb from '../../cards/nb.json';
 import sv from '../../cards/sv.json';
+import { REFERRAL_TARGETS } from '../fhir/orderables';
+import { REGIMEN_KEYS } from '../fhir/regimens';
 import {
   OVERRIDE_REASON_CODES,
   RECOMMENDATION_CODES,
@@ -49,6 +51,17 @@ const cardTextsSchema = z
     /** Labels of SOURCE_LINKS (src/guideline/seeds.ts). */
     links: stringMap.optional(),
     suggestions: stringMap,
+    /** The medication orders suggestions create (src/fhir/regimens.ts): label, product, dosage. */
+    orders: z.record(
+      z.enum(REGIMEN_KEYS),
+      z
+        .object({ label: z.string().min(1), name: z.string().min(1), dosage: z.string().min(1) })
+        .strict(),
+    ),
+    /** The services referrals go to (src/fhir/orderables.ts REFERRALS). */
+    services: z.record(z.enum(REFERRAL_TARGETS), z.string().min(1)),
+    /** Letters to the patient, by recommendation code, in the language of the profile that sends them. */
+    letters: stringMap.optional(),
     /** Every override reason, in every language (a missing one fails at start-up). */
     overrideReasons: z.record(z.enum(OVERRIDE_REASON_CODES), z.string().min(1)),
     codes: z.partialRecord(z.enum(RECOMMENDATION_CODES), codeTexts),

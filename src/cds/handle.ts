@@ -71,11 +71,23 @@ export async function callService(
     patientId: request.context.patientId,
     profile,
     labCodeSystem: PROFILE_SETTINGS[profile].labCodeSystem,
+    ...(deps.guideline.orders.labPackage ? { labPackage: deps.guideline.orders.labPackage } : {}),
+    // Suggestions that update an order (R14's draft, R19's current order) need the resource itself.
+    resourceOf: (reference) =>
+      findByReference(draftOrders, reference) ??
+      findByReference(Object.values(prefetch.resources).flat(), reference),
   });
   if (service.hook === 'patient-view' && deps.pagesBaseUrl) {
     linkPatientPage(cards, deps.pagesBaseUrl, request.context.patientId, language);
   }
   return { cards, fetchedKeys: prefetch.fetched, codes: findings.map((finding) => finding.code) };
+}
+
+function findByReference(
+  resources: readonly FhirResource[],
+  reference: string,
+): FhirResource | undefined {
+  return resources.find((resource) => `${resource.resourceType}/${resource.id}` === reference);
 }
 
 const PATIENT_PAGE_LABEL: Record<Language, string> = {

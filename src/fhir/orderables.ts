@@ -3,7 +3,7 @@
  * coded with the LOINC code of the analyte (codes.md) and categorised as a
  * laboratory procedure (SNOMED CT 108252007); nothing is invented.
  */
-import type { ServiceRequest } from 'fhir/r4';
+import type { CodeableConcept, Communication, ServiceRequest } from 'fhir/r4';
 import { SYSTEM } from './systems';
 
 export const ORDERABLE_LABS = {
@@ -42,28 +42,80 @@ const NORDIC_LAB_CODES: Record<OrderableLabKey, string> = {
 
 export type LabCodeSystem = 'nlk' | 'npu';
 
+/** When an order is due: a day, or a window ("2–3 months after starting"). */
+export interface Due {
+  /** YYYY-MM-DD. */
+  start: string;
+  /** YYYY-MM-DD, for a window. */
+  end?: string;
+}
+
+function occurrence(due: Due | undefined): Partial<ServiceRequest> {
+  if (!due) return {};
+  return due.end
+    ? { occurrencePeriod: { start: due.start, end: due.end } }
+    : { occurrenceDateTime: due.start };
+}
+
+const LAB_CATEGORY = [
+  { coding: [{ system: SYSTEM.snomed, code: '108252007', display: 'Laboratory procedure' }] },
+];
+
+function labCode(lab: OrderableLabKey, nordic: LabCodeSystem): CodeableConcept {
+  const { code, display } = ORDERABLE_LABS[lab];
+  return {
+    coding: [
+      { system: SYSTEM.loinc, code, display },
+      { system: nordic === 'nlk' ? SYSTEM.nlk : SYSTEM.npu, code: NORDIC_LAB_CODES[lab] },
+    ],
+  };
+}
+
 /** A draft lab order for the patient, for a card suggestion's `create` action. */
 export function labServiceRequest(
   lab: OrderableLabKey,
   patientId: string,
   reasonText: string,
   nordic: LabCodeSystem = 'nlk',
+  due?: Due,
 ): ServiceRequest {
-  const { code, display } = ORDERABLE_LABS[lab];
   return {
     resourceType: 'ServiceRequest',
     status: 'draft',
     intent: 'proposal',
-    category: [
-      { coding: [{ system: SYSTEM.snomed, code: '108252007', display: 'Laboratory procedure' }] },
-    ],
-    code: {
-      coding: [
-        { system: SYSTEM.loinc, code, display },
-        { system: nordic === 'nlk' ? SYSTEM.nlk : SYSTEM.npu, code: NORDIC_LAB_CODES[lab] },
-      ],
-    },
+    category: LAB_CATEGORY,
+    code: labCode(lab, nordic),
     subject: { reference: `Patient/${patientId}` },
+    ...occurrence(due),
+    reasonCode: [{ text: reasonText }],
+  };
+}
+
+/** A site's code for its osteoporosis lab package (e.g. DIPS "Osteoporose-primærscreening"). */
+export interface LabPackageCode {
+  system: string;
+  code: string;
+  display: string;
+}
+
+/** The labs as one order of the site's package: the package code, each analyte in orderDetail. */
+export function labPackageServiceRequest(
+  labs: readonly OrderableLabKey[],
+  packageCode: LabPackageCode,
+  patientId: string,
+  reasonText: string,
+  nordic: LabCodeSystem = 'nlk',
+  due?: Due,
+): ServiceRequest {
+  return {
+    resourceType: 'ServiceRequest',
+    status: 'draft',
+    intent: 'proposal',
+    category: LAB_CATEGORY,
+    code: { coding: [{ ...packageCode }], text: packageCode.display },
+    orderDetail: labs.map((lab) => labCode(lab, nordic)),
+    subject: { reference: `Patient/${patientId}` },
+    ...occurrence(due),
     reasonCode: [{ text: reasonText }],
   };
 }
@@ -72,7 +124,11 @@ export function labServiceRequest(
  * A draft bone density (DXA) referral. SNOMED CT 312681000 "Bone densitometry" is
  * listed as unverified (U) in code-lists.ts; sites replace it with their own code.
  */
-export function dxaServiceRequest(patientId: string, reasonText: string): ServiceRequest {
+export function dxaServiceRequest(
+  patientId: string,
+  reasonText: string,
+  due?: Due,
+): ServiceRequest {
   return {
     resourceType: 'ServiceRequest',
     status: 'draft',
@@ -80,6 +136,85 @@ export function dxaServiceRequest(patientId: string, reasonText: string): Servic
     category: [{ coding: [{ system: SYSTEM.snomed, code: '363679005', display: 'Imaging' }] }],
     code: { coding: [{ system: SYSTEM.snomed, code: '312681000', display: 'Bone densitometry' }] },
     subject: { reference: `Patient/${patientId}` },
+    ...occurrence(due),
     reasonCode: [{ text: reasonText }],
+  };
+}
+
+/**
+ * Referrals the cards suggest (R5, R7, R30: endocrinology / rheumatology; R23: fall
+ * prevention). Category "Patient referral" (SNOMED CT 3457005, FHIR R4 ServiceRequest
+ * category example value set). The referral codes: 306118006 "Referral to
+ * endocrinology service" (M: public FHIR profiles and a terminology review); no
+ * rheumatology or falls-service concept could be verified here, so those use the
+ * parent 306206005 "Referral to service" (M) with the service named in
+ * performerType's text. Sites put their own codes in the same place.
+ */
+export const REFERRALS = {
+  endocrinology: { code: '306118006', display: 'Referral to endocrinology service', status: 'M' },
+  rheumatology: { code: '306206005', display: 'Referral to service', status: 'M' },
+  fallPrevention: { code: '306206005', display: 'Referral to service', status: 'M' },
+} as const;
+
+export type ReferralTarget = keyof typeof REFERRALS;
+export const REFERRAL_TARGETS = [
+  'endocrinology',
+  'rheumatology',
+  'fallPrevention',
+] as const satisfies readonly ReferralTarget[];
+
+export function referralServiceRequest(
+  target: ReferralTarget,
+  patientId: string,
+  serviceName: string,
+  reasonText: string,
+  due?: Due,
+): ServiceRequest {
+  const { code, display } = REFERRALS[target];
+  return {
+    resourceType: 'ServiceRequest',
+    status: 'draft',
+    intent: 'proposal',
+    category: [
+      { coding: [{ system: SYSTEM.snomed, code: '3457005', display: 'Patient referral' }] },
+    ],
+    code: { coding: [{ system: SYSTEM.snomed, code, display }], text: serviceName },
+    subject: { reference: `Patient/${patientId}` },
+    performerType: { text: serviceName },
+    ...occurrence(due),
+    reasonCode: [{ text: reasonText }],
+  };
+}
+
+/**
+ * A draft letter to the patient (seed 003's group letters, seed 004's letter): a
+ * Communication in preparation, sent by mail (v3 ParticipationMode MAILWRIT), the
+ * text in the profile's language.
+ */
+export function letterCommunication(
+  patientId: string,
+  text: string,
+  language: string,
+  topic: string,
+): Communication {
+  return {
+    resourceType: 'Communication',
+    status: 'preparation',
+    language,
+    medium: [
+      {
+        coding: [
+          {
+            system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationMode',
+            code: 'MAILWRIT',
+            display: 'mail',
+          },
+        ],
+      },
+    ],
+    subject: { reference: `Patient/${patientId}` },
+    recipient: [{ reference: `Patient/${patientId}` }],
+    topic: { text: topic },
+    payload: [{ contentString: text }],
   };
 }

@@ -20,7 +20,13 @@ const MEDICATION_CLASSES = Object.keys(MEDICATION_CODES) as [MedicationClass, ..
 export const guidelineConfigSchema = z
   .object({
     scope: z.object({ minAge: positive }).strict(),
-    supplement: z.object({ calciumMgPerDay: positive, vitaminDIUPerDay: positive }).strict(),
+    supplement: z
+      .object({
+        calciumMgPerDay: positive,
+        vitaminDIUPerDay: positive,
+        calciumTabletMg: positive,
+      })
+      .strict(),
     calcium: z
       .object({
         lowBelow: positive,
@@ -34,7 +40,20 @@ export const guidelineConfigSchema = z
     thyroid: z.object({ tshLowBelow: positive, ft4HighAbove: positive }).strict(),
     pth: z.object({ highAbove: positive, lowBelow: positive }).strict(),
     kidney: z.object({ egfrBelow: positive, calciumTabletMaxMg: positive }).strict(),
-    orders: z.object({ recentLabDays: z.number().int().positive() }).strict(),
+    orders: z
+      .object({
+        recentLabDays: z.number().int().positive(),
+        /** The site's osteoporosis lab package: labs are then ordered as one package order. */
+        labPackage: z
+          .object({
+            system: z.string().min(1),
+            code: z.string().min(1),
+            display: z.string().min(1),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
     screening: z.object({ recentDays: z.number().int().positive() }).strict(),
     dxa: z.object({ maxAgeYears: positive }).strict(),
     fracture: z
@@ -150,7 +169,7 @@ export type GuidelineConfig = z.infer<typeof guidelineConfigSchema>;
 
 export const DEFAULT_GUIDELINE_CONFIG: GuidelineConfig = {
   scope: { minAge: 50 },
-  supplement: { calciumMgPerDay: 1200, vitaminDIUPerDay: 800 },
+  supplement: { calciumMgPerDay: 1200, vitaminDIUPerDay: 800, calciumTabletMg: 500 },
   calcium: {
     lowBelow: 2.15,
     highAbove: 2.51,
@@ -275,6 +294,12 @@ const FOLLOW_UP_WINDOW: Citation = {
 export const CONFIG_SOURCES: Record<string, Citation> = {
   'scope.minAge': { seed: '000', quote: 'hos menn og kvinner > 50 år med lavenergibrudd' },
   'supplement.calciumMgPerDay': {
+    seed: '000',
+    quote: 'Anbefalt inntak (kost/tbl) 1200 mg kalsium og 800 IE vitamin D.',
+  },
+  'supplement.calciumTabletMg': {
+    decision:
+      'Not in rules.md: the suggested tablet gives 500 mg calcium a day — 000 recommends 1200 mg from diet and tablets together ("De fleste vil trenge noe tilskudd"), and 500 mg is also the tablet limit with eGFR < 35, so one product fits every patient.',
     seed: '000',
     quote: 'Anbefalt inntak (kost/tbl) 1200 mg kalsium og 800 IE vitamin D.',
   },

@@ -4,6 +4,7 @@
  */
 import type { PatientSnapshot } from '../patient/snapshot';
 import type { GuidelineConfig } from './config';
+import { withoutBlockedSuggestions } from './coherence';
 import type { Finding } from './finding';
 import {
   anabolicReferral,
@@ -104,7 +105,9 @@ export function evaluate(
     if (!kept || SEVERITY[finding.indicator] < SEVERITY[kept.indicator])
       byCode.set(finding.code, finding);
   }
-  return [...byCode.values()].sort((a, b) => SEVERITY[a.indicator] - SEVERITY[b.indicator]);
+  return withoutBlockedSuggestions([...byCode.values()]).sort(
+    (a, b) => SEVERITY[a.indicator] - SEVERITY[b.indicator],
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 /** What a rule returns: a recommendation code with the evidence it rests on. Rendered by src/cards. */
-import type { OrderableLabKey } from '../fhir/orderables';
+import type { Due, OrderableLabKey, ReferralTarget } from '../fhir/orderables';
+import type { RegimenKey, SupplementAmounts } from '../fhir/regimens';
 import type { Indicator, RecommendationCode, RuleId } from './catalogue';
 
 /** What a row of evidence shows (an analyte, a diagnosis, a draft order …); labels live in cards/. */
@@ -63,11 +64,39 @@ export interface Evidence {
   notes?: EvidenceNote[];
 }
 
-/** A suggestion the card offers; rendered into CDS Hooks actions by src/cards. */
+/** One medication of a suggested order, with the supplement's amounts where it has them. */
+export interface MedicationSpec {
+  regimen: RegimenKey;
+  amounts?: SupplementAmounts;
+  /** YYYY-MM-DD the first dose is due (the next infusion, the switch), when not now. */
+  startDate?: string;
+}
+
+/**
+ * A suggestion the card offers; rendered into CDS Hooks actions by src/cards. The
+ * actions of one suggestion run as one transaction (CDS Hooks 2.0), so a start of
+ * treatment carries its supplement and its first monitoring labs.
+ */
 export type SuggestionSpec =
   | { kind: 'remove-draft'; draft: string }
-  | { kind: 'order-labs'; labs: readonly OrderableLab[] }
-  | { kind: 'order-dxa' };
+  | { kind: 'order-labs'; labs: readonly OrderableLab[]; due?: Due; recommended?: boolean }
+  | { kind: 'order-dxa'; due?: Due; recommended?: boolean }
+  | {
+      kind: 'start-medication';
+      medications: readonly MedicationSpec[];
+      /** Monitoring labs ordered with the start (R16: 3 months after starting). */
+      monitoring?: { labs: readonly OrderableLab[]; due: Due };
+      recommended?: boolean;
+    }
+  /** R14: the drafted MedicationRequest with the dose changed (an `update` of the draft). */
+  | { kind: 'change-draft-dose'; draft: string; amounts: SupplementAmounts }
+  /** R19: the patient's current MedicationRequest put on hold (an `update`). */
+  | { kind: 'hold-medication'; order: string; drug: string }
+  | { kind: 'refer'; to: ReferralTarget; due?: Due; recommended?: boolean }
+  /** A letter to the patient (seed 003 / 004), its text in the profile's language. */
+  | { kind: 'letter'; letter: string; recommended?: boolean };
+
+export type SuggestionKind = SuggestionSpec['kind'];
 
 export type OrderableLab = OrderableLabKey;
 
@@ -90,4 +119,6 @@ export interface Finding {
   /** Order-time findings: the draft orders (`MedicationRequest/x`) the card is about. */
   drafts?: string[];
   suggestions?: SuggestionSpec[];
+  /** The suggestions are alternatives: the clinician picks at most one (CDS Hooks `at-most-one`). */
+  alternatives?: boolean;
 }

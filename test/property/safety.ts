@@ -6,7 +6,7 @@
  */
 import { draftLabel, type Hook } from './arbitraries';
 import { cardsWithCode, codeOf, deletions, statesReason, type Card } from './cards';
-import type { DraftSpec, PatientSpec } from './model';
+import type { DraftSpec, Drug, PatientSpec } from './model';
 import {
   certainIntolerance,
   dailyDoseMg,
@@ -34,9 +34,91 @@ export function safetyViolations(
   coverage: Coverage,
 ): string[] {
   const verdict = verdictOf(spec);
-  return hook === 'patient-view'
-    ? patientViewViolations(spec, verdict, cards, coverage)
-    : orderViolations(spec, hook, verdict, cards, coverage);
+  return [
+    ...(hook === 'patient-view'
+      ? patientViewViolations(spec, verdict, cards, coverage)
+      : orderViolations(spec, hook, verdict, cards, coverage)),
+    ...suggestedDrugViolations(spec, hook, verdict, cards, coverage),
+  ];
+}
+
+/** ATC codes (codes.md) of the drugs a one-click suggestion would order, by the oracle's names. */
+const SUGGESTED_ATC: Record<string, string> = {
+  M05BA04: 'alendronate',
+  M05BA07: 'risedronate',
+  M05BA06: 'ibandronate',
+  M05BA08: 'zoledronicAcid',
+  M05BX04: 'denosumab',
+  A12AX: 'calcium',
+  A11CC05: 'vitaminD',
+};
+
+/** The drugs the card's suggestions would order (MedicationRequests they create), by ATC. */
+function suggestedDrugs(card: Card): string[] {
+  return (card.suggestions ?? []).flatMap((suggestion) =>
+    suggestion.actions.flatMap((action) => {
+      const resource = action.resource as
+        | {
+            resourceType: string;
+            medicationCodeableConcept?: { coding?: { system?: string; code?: string }[] };
+          }
+        | undefined;
+      if (action.type !== 'create' || resource?.resourceType !== 'MedicationRequest') return [];
+      return (resource.medicationCodeableConcept?.coding ?? []).flatMap((coding) =>
+        coding.system === 'http://www.whocc.no/atc' && coding.code && SUGGESTED_ATC[coding.code]
+          ? [SUGGESTED_ATC[coding.code] as string]
+          : [],
+      );
+    }),
+  );
+}
+
+/**
+ * rules.md "Coherence": a suggestion never orders what the data rules out — judged from
+ * the oracle's reading of the data, whatever card offers it: zoledronic acid or an oral
+ * bisphosphonate with eGFR < 35 (R10, R11, R28), an antiresorptive with hypocalcaemia
+ * (R6) or jaw osteonecrosis / an atypical femur fracture on record (R26, R27), calcium or
+ * vitamin D with hypercalcaemia / PHPT (R7, R13), a drug the allergy list rules out (R29).
+ */
+function suggestedDrugViolations(
+  spec: PatientSpec,
+  hook: Hook,
+  verdict: Verdict,
+  cards: readonly Card[],
+  coverage: Coverage,
+): string[] {
+  const out: string[] = [];
+  const antiresorptive = [
+    'alendronate',
+    'risedronate',
+    'ibandronate',
+    'zoledronicAcid',
+    'denosumab',
+  ];
+  for (const card of cards) {
+    for (const drug of suggestedDrugs(card)) {
+      count(coverage, `${hook}: suggestion orders ${drug}`);
+      const why: string[] = [];
+      if (
+        verdict.egfr === 'low' &&
+        ['zoledronicAcid', 'alendronate', 'risedronate', 'ibandronate'].includes(drug)
+      )
+        why.push('eGFR < 35 (R10, R11, R28)');
+      if (verdict.calcium === 'low' && antiresorptive.includes(drug))
+        why.push('hypocalcaemia (R6)');
+      if (verdict.jawOsteonecrosis && antiresorptive.includes(drug))
+        why.push('jaw osteonecrosis (R27)');
+      if (verdict.atypicalFemurFracture && antiresorptive.includes(drug))
+        why.push('atypical femur fracture (R26)');
+      if ((drug === 'calcium' || drug === 'vitaminD') && verdict.contraindicated.calcium.length > 0)
+        why.push(verdict.contraindicated.calcium.join(', '));
+      if (drug === 'vitaminD' && verdict.calcium === 'high') why.push('hypercalcaemia (R7)');
+      if (certainIntolerance(spec, drug as Drug)) why.push('documented intolerance (R29)');
+      if (why.length > 0)
+        out.push(`${codeOf(card)} suggests ordering ${drug} despite ${why.join('; ')}`);
+    }
+  }
+  return out;
 }
 
 /** patient-view: cards that recommend a drug must not do so silently when the data rules it out. */

@@ -2,8 +2,8 @@
  * Properties 1 and 2 (issue #8), through HTTP on the real app (auth off, clock
  * pinned, in-memory store): for any generated patient and any hook
  * 1. the answer is 200 with a schema-valid CDS Hooks response — never a 5xx, never
- *    a crash — and its suggestions only create orders for tests (never a drug) or
- *    remove the drafts of this call;
+ *    a crash — and its suggestions create draft orders and letters for this patient,
+ *    update only this call's drafts or the patient's own orders, remove only drafts;
  * 2. no card recommends a drug the patient's own data contraindicates (R10–R14,
  *    R26–R29), as the independent oracle (oracle.ts) reads the data;
  * 3. the cards of one response never contradict each other (coherence.ts).
@@ -48,13 +48,27 @@ describe('property 1: any valid patient, any hook → 200 with schema-valid card
               ? []
               : spec.drafts.map((draft) => `MedicationRequest/${draft.id}`),
           );
+          // What an update may change: this call's drafts or the patient's orders on record.
+          const records = new Set([
+            ...drafts,
+            ...spec.medications.map((medication) => `MedicationRequest/${medication.id}`),
+          ]);
           for (const card of answer.cards) {
             for (const suggestion of card.suggestions ?? []) {
               for (const action of suggestion.actions) {
-                // The service orders tests and referrals (ServiceRequest); it never orders a drug itself.
-                if (action.type === 'create')
-                  expect(action.resource?.resourceType).toBe('ServiceRequest');
-                else expect(action.type).toBe('delete');
+                // Orders (tests, referrals, drugs) and letters are created as drafts for the
+                // clinician to sign; an update changes a draft of this call or an order on record.
+                if (action.type === 'create') {
+                  expect(['ServiceRequest', 'MedicationRequest', 'Communication']).toContain(
+                    action.resource?.resourceType,
+                  );
+                  expect(action.resource).toMatchObject({ status: expect.any(String) });
+                  expect(JSON.stringify(action.resource)).toContain('"reference":"Patient/pat-1"');
+                } else if (action.type === 'update') {
+                  const resource = action.resource as { resourceType?: string; id?: string };
+                  expect(resource.resourceType).toBe('MedicationRequest');
+                  expect(records).toContain(`MedicationRequest/${resource.id}`);
+                }
               }
             }
             for (const target of deletions(card)) expect(drafts).toContain(target);
@@ -79,6 +93,10 @@ describe('properties 2 and 3: never a drug the same patient data contraindicates
       'calcium contraindicated',
       'teriparatide contraindicated',
       'anabolic referral with teriparatide contraindicated',
+      // One-click orders of drugs were offered, so "never a ruled-out drug" was tested on them.
+      'suggestion orders denosumab',
+      'suggestion orders zoledronicAcid',
+      'suggestion orders calcium',
     ],
     'order-select': ORDER_SITUATIONS,
     'order-sign': ORDER_SITUATIONS,

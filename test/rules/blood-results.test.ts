@@ -147,7 +147,11 @@ describe('R7 · hypercalcaemia — corrected Ca > 2.51 or PHPT; PTH interpreted 
   test('no PTH on record: the card asks for it and offers the lab order', () => {
     const finding = only(patientView(high()), 'hypercalcaemia');
     expect(finding.reasons).toContain('pth-missing');
-    expect(finding.suggestions).toEqual([{ kind: 'order-labs', labs: ['pth'] }]);
+    // 000: "Kontroller PTH" first; "evt henvises endokrinolog" as the other action.
+    expect(finding.suggestions).toEqual([
+      { kind: 'order-labs', labs: ['pth'], recommended: true },
+      { kind: 'refer', to: 'endocrinology' },
+    ]);
   });
 
   test('a PHPT diagnosis is shown as evidence with its code', () => {

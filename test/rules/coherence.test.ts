@@ -258,7 +258,10 @@ describe('suggestions never order a lab drawn within the window', () => {
       'se',
     );
     const visit = only(findings, 'fracture-chain-visit');
-    expect(visit.suggestions).toBeUndefined();
+    // Nothing to draw again: only the letter to the patient (004) remains.
+    expect(visit.suggestions).toEqual([
+      { kind: 'letter', letter: 'fracture-chain-visit', recommended: true },
+    ]);
     expect(visit.reasons).toContain('lab-package-recent');
   });
 
@@ -278,7 +281,8 @@ describe('suggestions never order a lab drawn within the window', () => {
       'fracture-chain-visit',
     );
     expect(visit.suggestions).toEqual([
-      { kind: 'order-labs', labs: ['creatinine', 'vitaminD', 'tsh', 'ft4'] },
+      { kind: 'order-labs', labs: ['creatinine', 'vitaminD', 'tsh', 'ft4'], recommended: true },
+      { kind: 'letter', letter: 'fracture-chain-visit', recommended: true },
     ]);
   });
 });

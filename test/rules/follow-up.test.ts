@@ -5,6 +5,7 @@
  */
 import type { FhirResource } from 'fhir/r4';
 import {
+  NOW,
   activeRequest,
   administration,
   daysAgo,
@@ -85,8 +86,15 @@ describe('R16 · followup-labs-due (000: "nye blodprøver 3 mnd etter oppstart";
       'followup-labs-due',
     );
     expect(finding.terms?.missing?.keys).toEqual(['calciumTotal', 'albumin', 'vitaminD']);
+    // The 3-month milestone has come: the order is for today (an overdue order is never dated in the past).
+    expect(finding.params.dueDate).toBe(NOW.toISOString().slice(0, 10));
     expect(finding.suggestions).toEqual([
-      { kind: 'order-labs', labs: ['calciumTotal', 'albumin', 'vitaminD'] },
+      {
+        kind: 'order-labs',
+        labs: ['calciumTotal', 'albumin', 'vitaminD'],
+        due: { start: NOW.toISOString().slice(0, 10) },
+        recommended: true,
+      },
     ]);
   });
 
@@ -225,7 +233,14 @@ describe('R17 · dxa-due (000: DXA 2 og 5 år; zoledronsyre første DXA etter 2 
   ])('%s', (_label, resources, reason) => {
     const finding = find(resources, 'dxa-due');
     expect(finding?.reasons[0]).toBe(reason);
-    if (finding) expect(finding.suggestions).toEqual([{ kind: 'order-dxa' }]);
+    if (!finding) return;
+    // The DXA is ordered for its due day, or for today when that day has passed.
+    const today = NOW.toISOString().slice(0, 10);
+    const dueDate = String(finding.params.dueDate);
+    expect(finding.suggestions).toEqual([
+      { kind: 'order-dxa', due: { start: dueDate > today ? dueDate : today }, recommended: true },
+    ]);
+    expect(reason?.endsWith('overdue') ? dueDate < today : dueDate >= today).toBe(true);
   });
 
   test('on treatment with no DXA at all the card says the DXA is missing', () => {

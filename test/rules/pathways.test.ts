@@ -115,7 +115,7 @@ describe('R25 · fracture-chain-* (se; 004: "Om bentäthetsmätningen visar att 
     expect(chain(codesOf(se(resources)))).toEqual([code]);
   });
 
-  test('the visit card orders the osteoporosis lab package before the visit', () => {
+  test('the visit card orders the osteoporosis lab package before the visit and drafts the letter', () => {
     const finding = only(
       se([radius(), tScore('spine', -2.7, monthsAgo(1))]),
       'fracture-chain-visit',
@@ -124,7 +124,9 @@ describe('R25 · fracture-chain-* (se; 004: "Om bentäthetsmätningen visar att 
       {
         kind: 'order-labs',
         labs: ['calciumTotal', 'albumin', 'creatinine', 'vitaminD', 'tsh', 'ft4'],
+        recommended: true,
       },
+      { kind: 'letter', letter: 'fracture-chain-visit', recommended: true },
     ]);
     expect(finding.params.visitWithinMonths).toBe(2);
   });

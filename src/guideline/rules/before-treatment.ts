@@ -33,7 +33,8 @@ import {
   tScoreEvidence,
   vertebralFractureCount,
 } from '../facts';
-import type { Evidence, Finding } from '../finding';
+import type { Evidence, Finding, SuggestionSpec } from '../finding';
+import { dueWindow, startTreatmentSuggestions, supplementSpecs } from '../suggestions';
 import { correctedCalcium, judge, labEvidence, lowEgfr } from '../labs';
 import { hypercalcaemia, hypocalcaemia, vitaminDLow } from './blood-results';
 
@@ -173,7 +174,30 @@ export function calciumVitaminD(
     params.calciumTabletMaxMg = config.kidney.calciumTabletMaxMg;
     evidence.push(labEvidence('egfr', egfr));
   }
-  return { rule: 'R2', code: 'calcium-vitamin-d', indicator: 'info', reasons, params, evidence };
+  const medications = supplementSpecs(snapshot, config);
+  const suggestions: SuggestionSpec[] =
+    medications.length > 0
+      ? [
+          {
+            kind: 'start-medication',
+            medications,
+            // R2 / R8: re-measure 25-OH D 2–3 months after starting substitution.
+            ...(vitaminD
+              ? { monitoring: { labs: ['vitaminD'], due: dueWindow(now.getTime(), 2, 3) } }
+              : {}),
+            recommended: true,
+          },
+        ]
+      : [];
+  return {
+    rule: 'R2',
+    code: 'calcium-vitamin-d',
+    indicator: 'info',
+    reasons,
+    params,
+    evidence,
+    ...(suggestions.length > 0 ? { suggestions } : {}),
+  };
 }
 
 /** The criteria of Behandlingsvalg 2 (R3 a–d) that the patient meets. */
@@ -395,6 +419,7 @@ export function antiresorptiveIndicated(
   }
   reasons.push('dental');
   const suffix = summarySuffix(blockers.blockers, drugs.options);
+  const suggestions = startSuggestions(snapshot, config, now, drugs.options, blockers.blockers);
   return {
     rule: 'R3',
     code: 'antiresorptive-indicated',
@@ -408,7 +433,26 @@ export function antiresorptiveIndicated(
     },
     evidence,
     ...(suffix ? { summarySuffix: suffix } : {}),
+    ...(suggestions.length > 0 ? { suggestions, alternatives: true } : {}),
   };
+}
+
+/**
+ * The start of treatment R3 offers: one suggestion per drug the data leaves open,
+ * none while a pre-start check is open (the card that owns it comes first). The
+ * supplement comes with the drug unless R2's card of the same response orders it.
+ */
+function startSuggestions(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+  options: readonly MedicationClass[],
+  blockers: readonly string[],
+): SuggestionSpec[] {
+  if (blockers.length > 0) return [];
+  const withSupplement =
+    !takesCalciumOrVitaminD(snapshot) && calciumVitaminD(snapshot, config, now) === undefined;
+  return startTreatmentSuggestions(options, snapshot, config, now, { withSupplement });
 }
 
 /** R4 · treat-without-dxa: elderly, hip / vertebral fragility fracture, no DXA, not treated (001 a). */
@@ -433,6 +477,8 @@ export function treatWithoutDxa(
     terms: { blockers: { dictionary: 'blockers', keys: blockers.blockers } },
     evidence: [...fractures.map(fractureEvidence), ...blockers.evidence],
     ...(blockers.blockers.length > 0 ? { summarySuffix: 'suffix-blocked' } : {}),
+    // R3 (c) fires with R4 and carries the start of treatment; R4 adds the DXA that is not awaited.
+    suggestions: [{ kind: 'order-dxa' }],
   };
 }
 
@@ -551,7 +597,22 @@ export function anabolicReferral(
   } else {
     reasons.push('refer');
   }
-  return { rule: 'R5', code: 'anabolic-referral', indicator: 'warning', reasons, params, evidence };
+  return {
+    rule: 'R5',
+    code: 'anabolic-referral',
+    indicator: 'warning',
+    reasons,
+    params,
+    evidence,
+    // Teriparatide is started by hospital specialists (000): the action is the referral.
+    ...(reasons.includes('refer')
+      ? {
+          suggestions: [
+            { kind: 'refer' as const, to: 'endocrinology' as const, recommended: true },
+          ],
+        }
+      : {}),
+  };
 }
 
 export { isOlderThanYears };

@@ -5,7 +5,9 @@
  */
 import type { PatientSnapshot } from '../../patient/snapshot';
 import type { GuidelineConfig } from '../config';
-import type { Evidence, Finding } from '../finding';
+import { inScope, takesCalciumOrVitaminD } from '../facts';
+import type { Evidence, Finding, SuggestionSpec } from '../finding';
+import { dueWindow } from '../suggestions';
 import {
   correctedCalcium,
   isBelow,
@@ -78,7 +80,7 @@ export function hypercalcaemia(
   if (!pth) {
     finding.reasons.push('pth-missing');
     finding.evidence.push({ item: 'pth', notes: ['missing'] });
-    finding.suggestions = [{ kind: 'order-labs', labs: ['pth'] }];
+    finding.suggestions = [{ kind: 'order-labs', labs: ['pth'], recommended: true }, ENDOCRINOLOGY];
     return finding;
   }
   const judgement = judge(pth, { low: config.pth.lowBelow, high: config.pth.highAbove });
@@ -86,8 +88,12 @@ export function hypercalcaemia(
   finding.params.pth = pth.value;
   finding.params.pthDate = pth.date;
   finding.evidence.push(labEvidence('pth', pth, [judgement.basis]));
+  finding.suggestions = [ENDOCRINOLOGY];
   return finding;
 }
+
+/** 000: "Høy verdi: må avklares og evt henvises endokrinolog". */
+const ENDOCRINOLOGY: SuggestionSpec = { kind: 'refer', to: 'endocrinology' };
 
 /** R8 · vitamin-d-low: 25-OH vitamin D below 50 nmol/L. */
 export function vitaminDLow(
@@ -116,8 +122,31 @@ export function vitaminDLow(
 export function vitaminDLowCard(
   snapshot: PatientSnapshot,
   config: GuidelineConfig,
+  now: Date,
 ): Finding | undefined {
-  return hypercalcaemia(snapshot, config) ? undefined : vitaminDLow(snapshot, config);
+  if (hypercalcaemia(snapshot, config)) return undefined;
+  const finding = vitaminDLow(snapshot, config);
+  if (!finding) return undefined;
+  const retest = dueWindow(now.getTime(), 2, 3);
+  const takesSupplement = takesCalciumOrVitaminD(snapshot);
+  // In scope and without a supplement, R2's card orders calcium + vitamin D with this re-test.
+  if (!takesSupplement && inScope(snapshot, config)) return finding;
+  finding.suggestions = [
+    takesSupplement
+      ? { kind: 'order-labs', labs: ['vitaminD'], due: retest, recommended: true }
+      : {
+          kind: 'start-medication',
+          medications: [
+            {
+              regimen: 'colecalciferolDaily',
+              amounts: { vitaminDIU: config.supplement.vitaminDIUPerDay },
+            },
+          ],
+          monitoring: { labs: ['vitaminD'], due: retest },
+          recommended: true,
+        },
+  ];
+  return finding;
 }
 
 /** R9 · hyperthyroidism-suspected: TSH below its range and/or FT4 above. */

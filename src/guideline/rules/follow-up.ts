@@ -11,6 +11,9 @@ import type { Analyte } from '../../fhir/code-lists';
 import type { DrugHistory, PatientSnapshot, TScore } from '../../patient/snapshot';
 import type { GuidelineConfig } from '../config';
 import {
+  intolerancesOf,
+  jawOsteonecrosis,
+  takesCalciumOrVitaminD,
   currentDrug,
   currentOsteoporosisDrug,
   drugEvidence,
@@ -21,7 +24,11 @@ import {
   tScoreEvidence,
   yearsBetween,
 } from '../facts';
-import type { Evidence, Finding } from '../finding';
+import type { Due } from '../../fhir/orderables';
+import type { RegimenKey } from '../../fhir/regimens';
+import type { Evidence, Finding, SuggestionSpec } from '../finding';
+import { START_REGIMENS, isoDay, startTreatmentSuggestions } from '../suggestions';
+import { treatmentOptions } from './before-treatment';
 import { isBelow, labEvidence, lowEgfr } from '../labs';
 
 const MONTH_MS = 30.4375 * DAY_MS;
@@ -242,8 +249,15 @@ export function followupLabsDue(
       drug: { dictionary: 'drugs', keys: [drug.drug] },
     },
     evidence: [drugEvidence(drug)],
-    suggestions: [{ kind: 'order-labs', labs: missing }],
+    suggestions: [
+      { kind: 'order-labs', labs: missing, due: notBefore(milestone.at, now), recommended: true },
+    ],
   };
+}
+
+/** An order's due day: the milestone, or today when it has passed (an overdue order is for now). */
+function notBefore(at: number, now: Date): Due {
+  return { start: isoDay(Math.max(at, now.getTime())) };
 }
 
 /** R17 · dxa-due: the drug's DXA schedule, a DXA 2 years into a pause, or no DXA for 5 years on treatment. */
@@ -271,7 +285,15 @@ export function dxaDue(
         ? [tScoreEvidence(latestDxa)]
         : [{ item: 'dxa' as const, notes: ['missing' as const] }]),
     ],
-    suggestions: [{ kind: 'order-dxa' }],
+    suggestions: [
+      {
+        kind: 'order-dxa',
+        ...(typeof params.dueDate === 'string'
+          ? { due: notBefore(Date.parse(params.dueDate), now) }
+          : {}),
+        recommended: true,
+      },
+    ],
   });
 
   const drug = currentOsteoporosisDrug(snapshot);
@@ -444,6 +466,7 @@ export function treatmentResponseInadequate(
 export function treatmentPauseConsider(
   snapshot: PatientSnapshot,
   config: GuidelineConfig,
+  now: Date,
 ): Finding | undefined {
   const oral = ORAL_BISPHOSPHONATES.map((drug) => currentDrug(snapshot, drug)).find(
     (history) =>
@@ -478,7 +501,20 @@ export function treatmentPauseConsider(
     },
     terms: { drug: { dictionary: 'drugs', keys: [drug.drug] } },
     evidence: [drugEvidence(drug), tScoreEvidence(lowest)],
+    suggestions: pauseSuggestions(drug, config, now),
   };
+}
+
+/** R19's actions: put the current order on hold (when it is a MedicationRequest) and book the DXA 2 years into the pause. */
+function pauseSuggestions(drug: DrugHistory, config: GuidelineConfig, now: Date): SuggestionSpec[] {
+  const order = [...drug.sources]
+    .reverse()
+    .find((source) => source.startsWith('MedicationRequest/'));
+  const dxa: SuggestionSpec = {
+    kind: 'order-dxa',
+    due: { start: isoDay(now.getTime() + config.followUp.dxaPauseYears * 365.25 * DAY_MS) },
+  };
+  return order ? [{ kind: 'hold-medication', order, drug: drug.drug }, dxa] : [dxa];
 }
 
 /** R20 · zoledronic-acid-next-dose: when the next infusion is due and why (shown from 3 months before). */
@@ -573,7 +609,50 @@ export function zoledronicAcidNextDose(
       ...(egfr ? { egfr: egfr.value } : {}),
     },
     evidence,
+    suggestions: nextInfusionSuggestions(snapshot, config, now, due, egfr !== undefined),
   };
+}
+
+/** Checked before each infusion: kidney function (R11), calcium with albumin (R6), vitamin D (R8). */
+const PRE_INFUSION_LABS: readonly OrderableLabKey[] = [
+  'creatinine',
+  'calciumTotal',
+  'albumin',
+  'vitaminD',
+];
+
+/**
+ * R20's actions: the pre-infusion labs in the month before the infusion, and the
+ * infusion itself from its due day — not with eGFR < 35 (R11) or an intolerance (R29).
+ */
+function nextInfusionSuggestions(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+  due: number,
+  egfrLow: boolean,
+): SuggestionSpec[] {
+  const today = now.getTime();
+  const labs: SuggestionSpec = {
+    kind: 'order-labs',
+    labs: PRE_INFUSION_LABS,
+    due: { start: isoDay(Math.max(today, due - MONTH_MS)), end: isoDay(Math.max(today, due)) },
+    recommended: true,
+  };
+  // Not with eGFR < 35 (R11), an intolerance (R29), or jaw osteonecrosis without an oral-surgery assessment (R27).
+  if (
+    egfrLow ||
+    intolerancesOf(snapshot, 'zoledronicAcid').length > 0 ||
+    jawOsteonecrosis(snapshot).length > 0
+  )
+    return [labs];
+  return [
+    labs,
+    {
+      kind: 'start-medication',
+      medications: [{ regimen: 'zoledronicAcidYearly', startDate: isoDay(Math.max(today, due)) }],
+    },
+  ];
 }
 
 /**
@@ -635,6 +714,22 @@ export function denosumabOverdue(
     reasons.push('zoledronic-acid-contraindicated');
     evidence.push(labEvidence('egfr', egfr));
   }
+  // The next dose now; one zoledronic acid infusion is the alternative when stopping is intended (000).
+  // A drug the patient does not tolerate is left out (R29), zoledronic acid with eGFR < 35 (R11),
+  // and with jaw osteonecrosis on record neither without an oral-surgery assessment (R27).
+  const tolerated = (drug: MedicationClass) => intolerancesOf(snapshot, drug).length === 0;
+  const options: MedicationClass[] =
+    jawOsteonecrosis(snapshot).length > 0
+      ? []
+      : [
+          ...(tolerated('denosumab') ? ['denosumab' as const] : []),
+          ...(!egfr && tolerated('zoledronicAcid') ? ['zoledronicAcid' as const] : []),
+        ];
+  const suggestions: SuggestionSpec[] = options.map((drug, index) => ({
+    kind: 'start-medication',
+    medications: [{ regimen: START_REGIMENS[drug] as RegimenKey }],
+    recommended: index === 0,
+  }));
   return {
     rule: 'R21',
     code: 'denosumab-overdue',
@@ -642,6 +737,7 @@ export function denosumabOverdue(
     reasons,
     params,
     evidence,
+    ...(suggestions.length > 0 ? { suggestions, alternatives: true } : {}),
   };
 }
 
@@ -676,7 +772,35 @@ export function teriparatideTransition(
       maxMonths: config.maxDuration.teriparatideMonths,
     },
     evidence: [drugEvidence(history)],
+    ...maintenanceSuggestions(snapshot, config, now, switchAt),
   };
+}
+
+/** R22's actions: the maintenance drug the data leaves open (as R3), starting at the switch. */
+function maintenanceSuggestions(
+  snapshot: PatientSnapshot,
+  config: GuidelineConfig,
+  now: Date,
+  switchAt: number,
+): Pick<Finding, 'suggestions' | 'alternatives'> {
+  if (jawOsteonecrosis(snapshot).length > 0) return {};
+  const suggestions = startTreatmentSuggestions(
+    treatmentOptions(snapshot, config).options,
+    snapshot,
+    config,
+    now,
+    { withSupplement: !takesCalciumOrVitaminD(snapshot), startAt: switchAt },
+  ).map((spec) =>
+    spec.kind === 'start-medication'
+      ? {
+          ...spec,
+          medications: spec.medications.map((medication, index) =>
+            index === 0 ? { ...medication, startDate: isoDay(switchAt) } : medication,
+          ),
+        }
+      : spec,
+  );
+  return suggestions.length > 0 ? { suggestions, alternatives: true } : {};
 }
 
 /** R23 · fall-risk-assessment: fragility fracture in the last 12 months, no fall-risk assessment since. */
@@ -712,5 +836,6 @@ export function fallRiskAssessment(
           }
         : { item: 'fallRiskAssessment', notes: ['missing'] },
     ],
+    suggestions: [{ kind: 'refer', to: 'fallPrevention', recommended: true }],
   };
 }

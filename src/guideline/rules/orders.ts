@@ -124,6 +124,12 @@ function calciumDoseLimit(
     },
     evidence: [labEvidence('egfr', egfr), ...concerned.map(draftEvidence)],
     drafts: concerned.map((draft) => draft.reference),
+    // The draft with its dose lowered to the limit (an update of the drafted order).
+    suggestions: over.map((draft) => ({
+      kind: 'change-draft-dose' as const,
+      draft: draft.reference,
+      amounts: { calciumMg: config.kidney.calciumTabletMaxMg },
+    })),
   };
 }
 

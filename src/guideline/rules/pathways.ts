@@ -53,10 +53,15 @@ export function flsGroup(
   const params: Finding['params'] = { tScore: reply.lowest.value, dxaDate: reply.lowest.date };
   const clinical = clinicalOsteoporosisFractures(snapshot).length > 0;
   const base = { rule: 'R24' as const, params, evidence: reply.evidence };
+  // Every FLS patient's DXA ends in a letter (003): the card drafts it.
+  const letter = (code: string) => ({
+    suggestions: [{ kind: 'letter' as const, letter: code, recommended: true }],
+  });
   if (anabolicReferral(snapshot, config)) {
     return {
       ...base,
       code: 'fls-group-3',
+      ...letter('fls-group-3'),
       indicator: 'warning',
       reasons: ['severe', 'hospital', 'letter'],
     };
@@ -71,6 +76,7 @@ export function flsGroup(
     return {
       ...base,
       code: 'fls-group-2b',
+      ...letter('fls-group-2b'),
       indicator: 'info',
       reasons: [clinical ? 'clinical-osteoporosis' : 'osteoporosis', 'gp-annual', 'letter'],
     };
@@ -79,11 +85,18 @@ export function flsGroup(
     return {
       ...base,
       code: 'fls-group-2a',
+      ...letter('fls-group-2a'),
       indicator: 'info',
       reasons: ['osteopenia', 'gp-before-rescan', 'letter'],
     };
   }
-  return { ...base, code: 'fls-group-1', indicator: 'info', reasons: ['normal', 'letter'] };
+  return {
+    ...base,
+    code: 'fls-group-1',
+    indicator: 'info',
+    reasons: ['normal', 'letter'],
+    ...letter('fls-group-1'),
+  };
 }
 
 /** R25 · fracture-chain-visit / fracture-chain-no-visit (Swedish profile, seed 004). */
@@ -114,6 +127,7 @@ export function fractureChain(
       reasons: ['no-osteoporosis', 'letter'],
       params,
       evidence: reply.evidence,
+      suggestions: [{ kind: 'letter', letter: 'fracture-chain-no-visit', recommended: true }],
     };
   }
   // The package orders only what was not drawn within the screening window (rules.md "Coherence").
@@ -134,8 +148,11 @@ export function fractureChain(
     ],
     params: { ...params, recentDays: config.screening.recentDays },
     evidence: reply.evidence,
-    ...(missing.length > 0
-      ? { suggestions: [{ kind: 'order-labs' as const, labs: missing }] }
-      : {}),
+    suggestions: [
+      ...(missing.length > 0
+        ? [{ kind: 'order-labs' as const, labs: missing, recommended: true }]
+        : []),
+      { kind: 'letter', letter: 'fracture-chain-visit', recommended: true },
+    ],
   };
 }

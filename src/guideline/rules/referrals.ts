@@ -49,6 +49,12 @@ export function secondaryOsteoporosis(
     reasons,
     params,
     evidence,
+    // 000: worked up and treated by endocrinology or rheumatology — one referral, the site's choice.
+    suggestions: [
+      { kind: 'refer', to: 'endocrinology' },
+      { kind: 'refer', to: 'rheumatology' },
+    ],
+    alternatives: true,
   };
 }
 
