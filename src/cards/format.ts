@@ -37,7 +37,8 @@ export function formatDate(value: string, language: Language): string {
   let format = dateFormats.get(language);
   if (!format) {
     format = new Intl.DateTimeFormat(LOCALES[language], {
-      day: 'numeric',
+      // Two-digit days in nb / da / sv: 05.11.2026, 2026-11-05 (sv-SE's numeric day gives 2026-11-5).
+      day: language === 'en' ? 'numeric' : '2-digit',
       month: language === 'en' ? 'short' : '2-digit',
       year: 'numeric',
       timeZone: 'UTC',

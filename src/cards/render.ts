@@ -72,7 +72,7 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
   const detail = [
     fill(codeTexts.detail, params, language),
     reasons.join('\n'),
-    evidenceTable(finding.evidence, texts, language),
+    evidenceTable(finding.evidence, texts, language, new Set(finding.reasons)),
     sourceLines(finding, citations, texts),
   ]
     .filter((part) => part.length > 0)
@@ -148,10 +148,15 @@ function truncate(summary: string): string {
   return summary.length <= MAX_SUMMARY ? summary : `${summary.slice(0, MAX_SUMMARY - 1)}…`;
 }
 
+/**
+ * The data table. A note the card already states as a reason (same key, e.g.
+ * `mechanism-assumed`) is not repeated in the table.
+ */
 function evidenceTable(
   evidence: readonly Evidence[],
   texts: CardTexts,
   language: Language,
+  reasons: ReadonlySet<string>,
 ): string {
   if (evidence.length === 0) return '';
   const { columns } = texts.evidence;
@@ -162,7 +167,9 @@ function evidenceTable(
       ? (texts.sites[row.site] ?? texts.drugs[row.site] ?? row.site)
       : undefined;
     const label = site ? `${itemLabel} (${site})` : itemLabel;
-    const notes = (row.notes ?? []).map((note) => texts.evidence.notes[note] ?? note);
+    const notes = (row.notes ?? [])
+      .filter((note) => !reasons.has(note))
+      .map((note) => texts.evidence.notes[note] ?? note);
     const shown =
       typeof row.value === 'string' && (row.item === 'drug' || row.item === 'dose')
         ? (texts.drugs[row.value] ?? row.value)
@@ -177,9 +184,8 @@ function evidenceTable(
     // The record the value came from stays in the finding; a FHIR id means nothing to the reader.
     return `| ${label} | ${valueCell} | ${row.date ? formatDate(row.date, language) : '–'} |`;
   });
+  // No heading above the table: its columns say what it is, and the side panel is narrow.
   return [
-    `**${texts.evidence.heading}**`,
-    '',
     `| ${columns.item} | ${columns.value} | ${columns.date} |`,
     '|---|---|---|',
     ...rows,
@@ -187,7 +193,8 @@ function evidenceTable(
 }
 
 /**
- * One source line per guideline document the rule follows, with its link; the
+ * One source line per guideline document the rule follows, with its link (the
+ * document's short card title); the rule is named once, after the last line. The
  * quoted sentences live in the catalogue (docs/rule-mapping.md), not on the card.
  */
 function sourceLines(finding: Finding, citations: readonly Citation[], texts: CardTexts): string {
@@ -197,12 +204,14 @@ function sourceLines(finding: Finding, citations: readonly Citation[], texts: Ca
   ];
   if (seeds.length === 0) return `${texts.guideline.source}: ${texts.guideline.decision} (${rule})`;
   return seeds
-    .map((id) => {
+    .map((id, index) => {
       const seed = SEEDS[id];
-      const document = seed.via
-        ? `${seed.title} – [${seed.via}](${seed.url})`
-        : `[${seed.title}](${seed.url})`;
-      return `${texts.guideline.source}: ${document} (${rule})`;
+      const via = seed.cardVia ?? seed.via;
+      const document = via
+        ? `${seed.cardTitle} – [${via}](${seed.url})`
+        : `[${seed.cardTitle}](${seed.url})`;
+      const ruleNote = index === seeds.length - 1 ? ` (${rule})` : '';
+      return `${texts.guideline.source}: ${document}${ruleNote}`;
     })
     .join('  \n');
 }

@@ -33,7 +33,6 @@ const cardTextsSchema = z
     sourceLabel: z.string().min(1),
     evidence: z
       .object({
-        heading: z.string(),
         columns: z.object({ item: z.string(), value: z.string(), date: z.string() }).strict(),
         missing: z.string(),
         items: stringMap,

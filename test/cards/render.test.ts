@@ -190,7 +190,7 @@ describe('CDS Hooks 2.0 § Card attributes', () => {
     expect(detail).toContain(`| Calcium, total | 2.2 mmol/L | ${enDate} |`);
     expect(detail).toContain('| Albumin | 50 g/L |');
     expect(detail).toContain(
-      'Source: [Helse Stavanger: Rutine for oppfølging av pasienter med osteoporose eller osteopeni med høy bruddrisiko](https://helse-stavanger.no/',
+      'Source: [Helse Stavanger: oppfølging av osteoporose](https://helse-stavanger.no/',
     );
     expect(detail).toContain('(rule R6)');
     // No FHIR ids, no internal file names, no guideline quotations on the card.
