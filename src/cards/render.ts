@@ -306,7 +306,13 @@ function renderSuggestion(
           ),
         );
       }
-      return suggestion(orders.map((order) => order.label).join(' + '), actions, spec.recommended);
+      // Labels are written to be joined ("… + kalsium 500 mg …"); the joined label starts a sentence.
+      const joined = orders.map((order) => order.label).join(' + ');
+      return suggestion(
+        joined.charAt(0).toLocaleUpperCase(language) + joined.slice(1),
+        actions,
+        spec.recommended,
+      );
     }
     case 'change-draft-dose': {
       const draft = options.resourceOf?.(spec.draft);
@@ -337,7 +343,12 @@ function renderSuggestion(
     }
     case 'hold-medication': {
       const order = options.resourceOf?.(spec.order);
-      if (order?.resourceType !== 'MedicationRequest' || order.status !== 'active')
+      // Only a record that is active now is put on hold (both resources have the status on-hold).
+      if (
+        (order?.resourceType !== 'MedicationRequest' &&
+          order?.resourceType !== 'MedicationStatement') ||
+        order.status !== 'active'
+      )
         return undefined;
       const text = label('hold-medication', { drug: texts.drugs[spec.drug] ?? spec.drug });
       return suggestion(text, [

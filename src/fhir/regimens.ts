@@ -19,6 +19,7 @@ export const REGIMEN_KEYS = [
   'risedronateWeekly',
   'ibandronateMonthly',
   'zoledronicAcidYearly',
+  'zoledronicAcidOnce',
   'denosumabSixMonthly',
   'calciumVitaminDDaily',
   'colecalciferolDaily',
@@ -57,7 +58,9 @@ export interface Regimen {
   route: Code;
   /** Dose per administration, UCUM. */
   dose?: { value: number; unit: string; code: string };
-  timing: { frequency: number; period: number; periodUnit: 'd' | 'wk' | 'mo' | 'a' };
+  /** Timing.repeat: a schedule, or `count: 1` for a single dose. */
+  timing:
+    { frequency: number; period: number; periodUnit: 'd' | 'wk' | 'mo' | 'a' } | { count: number };
   source: string;
 }
 
@@ -96,6 +99,15 @@ export const REGIMENS: Readonly<Record<RegimenKey, Regimen>> = {
     dose: { value: 5, unit: 'mg', code: 'mg' },
     timing: { frequency: 1, period: 1, periodUnit: 'a' },
     source: `${PRODUCT_INFORMATION}; 000 "Zoledronsyre (Aclasta)"`,
+  },
+  zoledronicAcidOnce: {
+    drugs: ['zoledronicAcid'],
+    atc: { code: 'M05BA08', display: 'zoledronic acid', status: 'V' },
+    route: ROUTE.intravenous,
+    dose: { value: 5, unit: 'mg', code: 'mg' },
+    timing: { count: 1 },
+    source:
+      '000: "1 dose Zoledronsyre 6-9 mnd etter siste Denosumab injeksjon" (R21, when stopping denosumab is intended)',
   },
   denosumabSixMonthly: {
     drugs: ['denosumab'],

@@ -5,6 +5,7 @@
  * only one branch of each. Used by the card length test (and to measure:
  * CARD_LENGTHS=1 npx jest test/cards/lengths prints every card's lengths).
  */
+import type { FhirResource } from 'fhir/r4';
 import type { Card } from '../../src/cards/card';
 import { renderCards } from '../../src/cards/render';
 import { LANGUAGES, type Language } from '../../src/cards/texts';
@@ -30,6 +31,8 @@ interface FindingSet {
   source: string;
   profile: Profile;
   findings: Finding[];
+  /** The call's resources (record and drafts), for suggestions that update one. */
+  resources: readonly FhirResource[];
 }
 
 /** Every hook call of every library patient, evaluated under every profile. */
@@ -52,7 +55,12 @@ function libraryFindingSets(): FindingSet[] {
           DEFAULT_GUIDELINE_CONFIG,
           profile,
         );
-        return { source: `${patient.name}.${call.hook}`, profile, findings };
+        return {
+          source: `${patient.name}.${call.hook}`,
+          profile,
+          findings,
+          resources: [...patient.resources, ...call.draftOrders],
+        };
       }),
     ),
   );
@@ -66,11 +74,13 @@ function pathwayFindingSets(): FindingSet[] {
     source: `pathway dk ${label}`,
     profile: 'dk',
     findings: patientView(resources, DEFAULT_GUIDELINE_CONFIG, 'dk'),
+    resources,
   });
   const se = (label: string, resources: Parameters<typeof patientView>[0]): FindingSet => ({
     source: `pathway se ${label}`,
     profile: 'se',
     findings: patientView(resources, DEFAULT_GUIDELINE_CONFIG, 'se'),
+    resources,
   });
   return [
     ...[-0.5, -1.8, -2.7, -4.2].map((value) => dk(`T ${value}`, [wrist(), dxa(value)])),
@@ -83,7 +93,7 @@ function pathwayFindingSets(): FindingSet[] {
 /** The findings rendered in every language with the profile's settings. */
 export function renderedCards(): RenderedCard[] {
   return [...libraryFindingSets(), ...pathwayFindingSets()].flatMap(
-    ({ source, profile, findings }) =>
+    ({ source, profile, findings, resources }) =>
       LANGUAGES.flatMap((language) =>
         renderCards(findings, {
           language,
@@ -91,6 +101,8 @@ export function renderedCards(): RenderedCard[] {
           profile,
           labCodeSystem: PROFILE_SETTINGS[profile].labCodeSystem,
           newId: () => '00000000-0000-4000-8000-000000000000',
+          resourceOf: (reference) =>
+            resources.find((resource) => `${resource.resourceType}/${resource.id}` === reference),
         }).map((card, index) => ({
           source,
           profile,

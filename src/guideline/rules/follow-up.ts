@@ -25,9 +25,8 @@ import {
   yearsBetween,
 } from '../facts';
 import type { Due } from '../../fhir/orderables';
-import type { RegimenKey } from '../../fhir/regimens';
 import type { Evidence, Finding, SuggestionSpec } from '../finding';
-import { START_REGIMENS, isoDay, startTreatmentSuggestions } from '../suggestions';
+import { isoDay, startTreatmentSuggestions } from '../suggestions';
 import { treatmentOptions } from './before-treatment';
 import { isBelow, labEvidence, lowEgfr } from '../labs';
 
@@ -253,6 +252,13 @@ export function followupLabsDue(
       { kind: 'order-labs', labs: missing, due: notBefore(milestone.at, now), recommended: true },
     ],
   };
+}
+
+/** A due window, or a single day when it has shrunk to one (an overdue order is for today). */
+function window(from: number, to: number): Due {
+  const start = isoDay(from);
+  const end = isoDay(to);
+  return end === start ? { start } : { start, end };
 }
 
 /** An order's due day: the milestone, or today when it has passed (an overdue order is for now). */
@@ -505,11 +511,15 @@ export function treatmentPauseConsider(
   };
 }
 
-/** R19's actions: put the current order on hold (when it is a MedicationRequest) and book the DXA 2 years into the pause. */
+/** R19's actions: put the current order or statement on hold, and book the DXA 2 years into the pause. */
 function pauseSuggestions(drug: DrugHistory, config: GuidelineConfig, now: Date): SuggestionSpec[] {
+  // The record that says the patient takes it: the order, or the statement (both have "on-hold").
   const order = [...drug.sources]
     .reverse()
-    .find((source) => source.startsWith('MedicationRequest/'));
+    .find(
+      (source) =>
+        source.startsWith('MedicationRequest/') || source.startsWith('MedicationStatement/'),
+    );
   const dxa: SuggestionSpec = {
     kind: 'order-dxa',
     due: { start: isoDay(now.getTime() + config.followUp.dxaPauseYears * 365.25 * DAY_MS) },
@@ -636,7 +646,7 @@ function nextInfusionSuggestions(
   const labs: SuggestionSpec = {
     kind: 'order-labs',
     labs: PRE_INFUSION_LABS,
-    due: { start: isoDay(Math.max(today, due - MONTH_MS)), end: isoDay(Math.max(today, due)) },
+    due: window(Math.max(today, due - MONTH_MS), Math.max(today, due)),
     recommended: true,
   };
   // Not with eGFR < 35 (R11), an intolerance (R29), or jaw osteonecrosis without an oral-surgery assessment (R27).
@@ -727,7 +737,7 @@ export function denosumabOverdue(
         ];
   const suggestions: SuggestionSpec[] = options.map((drug, index) => ({
     kind: 'start-medication',
-    medications: [{ regimen: START_REGIMENS[drug] as RegimenKey }],
+    medications: [{ regimen: drug === 'denosumab' ? 'denosumabSixMonthly' : 'zoledronicAcidOnce' }],
     recommended: index === 0,
   }));
   return {
