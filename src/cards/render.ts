@@ -94,7 +94,7 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
   );
   if (suggestions.length > 0) {
     card.suggestions = suggestions;
-    card.selectionBehavior = finding.alternatives ? 'at-most-one' : 'any';
+    card.selectionBehavior = finding.alternatives && suggestions.length > 1 ? 'at-most-one' : 'any';
   }
   // Every card asks for something, so every card can be overridden with a reason of its kind.
   card.overrideReasons = overrideReasons(finding.code, texts);

@@ -49,9 +49,9 @@ export function secondaryOsteoporosis(
     reasons,
     params,
     evidence,
-    // 000: worked up and treated by endocrinology or rheumatology — one referral, the site's choice.
+    // 000: worked up and treated by endocrinology or rheumatology (named first) — one referral.
     suggestions: [
-      { kind: 'refer', to: 'endocrinology' },
+      { kind: 'refer', to: 'endocrinology', recommended: true },
       { kind: 'refer', to: 'rheumatology' },
     ],
     alternatives: true,
