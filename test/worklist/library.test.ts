@@ -51,9 +51,11 @@ describe.each(PROFILES)('the worklist of the patient library, profile %s', (prof
   const expected = expectedRows(library, profile);
 
   it('lists exactly the patients with a fracture in the period, none undecided', () => {
-    expect(report(profile).patients.map((row) => row.patientId).sort()).toEqual(
-      [...expected.keys()].sort(),
-    );
+    expect(
+      report(profile)
+        .patients.map((row) => row.patientId)
+        .sort(),
+    ).toEqual([...expected.keys()].sort());
     expect(report(profile).patients.filter((row) => row.step === 'undecided')).toEqual([]);
   });
 
