@@ -41,12 +41,14 @@ if ! NO_COLOR=1 timeout 300 npm run --silent demo -- --lang en >"$demo_log" 2>&1
 fi
 calls="$(grep -c ' → ' "$demo_log" || true)"
 cards="$(grep -cE '^  (‼|⚠|ℹ) ' "$demo_log" || true)"
+rows="$(grep -cE '^pat-' "$demo_log" || true)"
 closing="$(tail -n 1 "$demo_log")"
 if [[ "$calls" -eq 0 || ! "$closing" =~ ^demo:\ [1-9][0-9]*\ passed,\ 0\ failed$ ]]; then
   cat "$demo_log"
   echo "demo answered no hook call, or not with the expected cards" >&2
   exit 1
 fi
-echo "integration-tests: passed in $((SECONDS - started)) s; the demo's ${calls} hook calls answered with ${cards} cards, services stopped"
-# The plain closing line CI reads (the demo's: hook calls answered with the expected codes).
+echo "integration-tests: passed in $((SECONDS - started)) s; the demo's ${calls} hook calls answered with ${cards} cards, the library's worklist (${rows} rows) checked in every profile, services stopped"
+# The plain closing line CI reads (the demo's: hook calls answered with the expected codes, and
+# one check per profile of the library's worklist).
 echo "$closing"

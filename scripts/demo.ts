@@ -2,7 +2,11 @@
  * `npm run demo`: what the service does, without an EHR or a FHIR server. Starts
  * the built service on a free port, sends its hooks for a few patients of the
  * synthetic library (test/fixtures/patients) with the prefetch computed from their
- * bundles, prints the cards, and stops the service.
+ * bundles, prints the cards, and stops the service. Then the FLS worklist of the
+ * whole library (pathway.md): a small in-process FHIR stub serves the library, the
+ * worklist engine reads it as `npm run worklist` does, and the table and the
+ * indicators are printed; every row and indicator is checked against the
+ * library's `worklist` expectations in every profile.
  *
  *   npm run demo                      cards in Norwegian (bokmål)
  *   npm run demo -- --lang en         cards in English
@@ -11,11 +15,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { isDeepStrictEqual } from 'node:util';
 import { SERVICES } from '../src/cds/services';
+import { DEFAULT_GUIDELINE_CONFIG } from '../src/guideline/config';
+import { PROFILES } from '../src/guideline/profiles';
+import { formatReport } from '../src/worklist/format';
+import { runWorklist, WORKLIST_FHIR } from '../src/worklist/population';
+import { startFhirServer } from '../test/helpers/fhir-server';
+import {
+  actualIndicators,
+  actualRow,
+  expectedIndicators,
+  expectedRows,
+} from '../test/worklist/expectations';
 import { ageInYears } from '../src/patient/dates';
 import {
   hookCalls,
   hookRequest,
+  libraryPeriod,
+  loadLibrary,
   loadPatient,
   localPrefetch,
   patientNames,
@@ -269,9 +287,68 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\n${dim(services.size === 1 ? 'Service stopped.' : 'Services stopped.')}\n`,
   );
+  const worklist = await worklistOfLibrary(now);
+  passed += worklist.passed;
+  failed += worklist.failed;
   // The plain closing line CI reads: hook calls answered with the codes the library expects.
   process.stdout.write(`demo: ${passed} passed, ${failed} failed\n`);
   if (failed > 0) process.exitCode = 1;
+}
+
+/**
+ * The worklist of the whole library (profile no printed; every profile checked):
+ * each patient's row and each indicator's counts against the files' expectations.
+ */
+async function worklistOfLibrary(now: Date): Promise<{ passed: number; failed: number }> {
+  const library = loadLibrary(now);
+  const period = libraryPeriod(now);
+  const server = await startFhirServer(library.flatMap((patient) => patient.resources));
+  let passed = 0;
+  let failed = 0;
+  try {
+    for (const profile of PROFILES) {
+      const report = await runWorklist(
+        { baseUrl: server.baseUrl, concurrency: 4, fhir: WORKLIST_FHIR },
+        { period, now, guideline: DEFAULT_GUIDELINE_CONFIG, profile },
+      );
+      if (profile === 'no') {
+        process.stdout.write(
+          `\n${bold(`━━ FLS worklist of the library, ${period.from} – ${period.to} (profile no)`)}\n`,
+        );
+        process.stdout.write(
+          `${dim(wrap('The same engine as `npm run worklist -- --fhir <base URL> --from … --to …`, here over an in-process FHIR stub holding the library.', 0))}\n\n`,
+        );
+        process.stdout.write(formatReport(report, 'table'));
+      }
+      const expected = expectedRows(library, profile);
+      const mismatches: string[] = [];
+      for (const [patientId, row] of expected) {
+        const got = actualRow(report, patientId);
+        const want = { ...row, overdue: [...row.overdue].sort() };
+        if (!isDeepStrictEqual(got, want)) mismatches.push(patientId);
+      }
+      const extra = report.patients.filter((row) => !expected.has(row.patientId));
+      mismatches.push(...extra.map((row) => `${row.patientId} (not expected)`));
+      const counts = actualIndicators(report);
+      const want = expectedIndicators(expected);
+      for (const [id, count] of Object.entries(want))
+        if (JSON.stringify(counts[id]) !== JSON.stringify(count))
+          mismatches.push(`indicator ${id}`);
+      if (mismatches.length === 0) passed += 1;
+      else {
+        failed += 1;
+        process.stdout.write(
+          `  ✗ worklist (${profile}) differs from the library: ${mismatches.join(', ')}\n`,
+        );
+      }
+    }
+  } finally {
+    await server.close();
+  }
+  process.stdout.write(
+    `\n${dim(`Worklist checked in profiles ${PROFILES.join(', ')}: ${passed} as the library expects, ${failed} not.`)}\n`,
+  );
+  return { passed, failed };
 }
 
 main().catch((error: unknown) => {

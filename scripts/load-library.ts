@@ -2,7 +2,8 @@
  * `npm run hapi:load`: put the synthetic patient library (test/fixtures/patients, dates
  * moved to today) into a FHIR server — by default the one `npm run hapi` started — and
  * print, per patient, a link that opens it in the public CDS Hooks sandbox against the
- * locally running service (`npm start`).
+ * locally running service (`npm start`), then the `npm run worklist` command for the
+ * library period (every fracture patient of the library at its worklist step).
  *
  *   npm run hapi:load
  *   npm run hapi:load -- --fhir http://127.0.0.1:8080/fhir --service http://localhost:3000
@@ -10,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadIntoFhirServer, loadLibrary } from '../test/fixtures/load';
+import { libraryPeriod, loadIntoFhirServer, loadLibrary } from '../test/fixtures/load';
 
 const ROOT = join(__dirname, '..', '..');
 const SANDBOX = 'https://sandbox.cds-hooks.org/';
@@ -37,7 +38,8 @@ async function main(): Promise<void> {
   } catch {
     throw new Error(`--fhir is not a URL: ${fhir}`);
   }
-  const patients = loadLibrary(new Date());
+  const now = new Date();
+  const patients = loadLibrary(now);
   await loadIntoFhirServer(fhir, patients);
   const discovery = `${(values.service ?? '').replace(/\/+$/, '')}/cds-services`;
   console.log(`loaded ${patients.length} library patients into ${fhir}`);
@@ -49,6 +51,11 @@ async function main(): Promise<void> {
     link.searchParams.set('patientId', patient.patientId);
     console.log(`  ${patient.name.padEnd(36)} ${link.href}`);
   }
+  // The library's fracture patients (docs/worklist.md "The library population").
+  const period = libraryPeriod(now);
+  console.log(
+    `FLS worklist of the library: npm run worklist -- --fhir ${fhir} --from ${period.from} --to ${period.to}`,
+  );
 }
 
 main().catch((error: unknown) => {

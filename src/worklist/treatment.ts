@@ -1,18 +1,10 @@
 /**
  * Every question the worklist asks about osteoporosis drugs — "is one current at
  * date D", "was one started since D", "how long was the patient on an
- * antiresorptive before D" — is answered here and only here, from today's
- * snapshot (src/patient/snapshot.ts `medications`).
- *
- * The medication-course logic is being replaced by a drug-state model
- * (src/patient/medications.ts); when it lands, this file is the one place to
- * re-point. Until then the snapshot keeps, per drug, the current (or last)
- * continuous course — `courseStart` … `coverageEnd` — and the doses given; an
- * earlier course that ended before the last one began is not visible, so
- * "current at D" can only be answered from the last course of each drug. That is
- * exact for the questions the indicators ask of a recent fracture (started
- * within 16 weeks, still on it at 52 weeks) unless a drug was stopped and
- * restarted in between.
+ * antiresorptive before D" — is answered here and only here, from the drug-state
+ * model (src/patient/medications.ts, in the snapshot's `medications`): its
+ * continuous courses (every one, oldest first), its current state and its doses.
+ * No medication resource is read here: one engine for the hooks and the worklist.
  */
 import { ANTIRESORPTIVE_DRUGS, OSTEOPOROSIS_DRUGS } from '../fhir/code-lists';
 import { DAY_MS } from '../patient/dates';
@@ -52,35 +44,31 @@ export function osteoporosisTreatment(snapshot: PatientSnapshot, now: Date): Ost
     startedSince: (time) =>
       histories.some(
         (history) =>
-          (history.courseStart?.time ?? -Infinity) >= time ||
+          history.courses.some((course) => course.start >= time) ||
           history.doses.some((dose) => dose.time >= time),
       ),
     antiresorptiveYearsBefore: (time) => {
-      const days = ANTIRESORPTIVE_DRUGS.flatMap((drug) => snapshot.medications[drug] ?? []).reduce(
-        (sum, history) => {
-          // cumulativeDays runs to now: take off the part of the last course after `time`.
-          const after = periodOf(nowTime)(history).reduce(
-            (total, period) =>
-              total + Math.max(0, Math.min(period.end, nowTime) - Math.max(period.start, time)),
-            0,
-          );
-          return sum + Math.max(0, history.cumulativeDays - after / DAY_MS);
-        },
-        0,
-      );
+      // The courses' days before `time` (the model's cumulativeDays runs to now).
+      const days = ANTIRESORPTIVE_DRUGS.flatMap((drug) => snapshot.medications[drug] ?? [])
+        .flatMap(periodOf(nowTime))
+        .reduce(
+          (sum, period) =>
+            sum + Math.max(0, Math.min(period.end, time, nowTime) - period.start) / DAY_MS,
+          0,
+        );
       return days / 365.25;
     },
   };
 }
 
+/** The drug-state model's continuous courses; a current drug's last course runs at least to now. */
 function periodOf(nowTime: number): (history: DrugHistory) => Period[] {
-  return (history) => {
-    if (!history.courseStart) return [];
-    const end = history.current
-      ? Math.max(history.coverageEnd ?? nowTime, nowTime)
-      : (history.coverageEnd ?? history.courseStart.time);
-    return [{ start: history.courseStart.time, end }];
-  };
+  return (history) =>
+    history.courses.map((course, index) =>
+      history.current && index === history.courses.length - 1
+        ? { start: course.start, end: Math.max(course.end, nowTime) }
+        : { start: course.start, end: course.end },
+    );
 }
 
 /**

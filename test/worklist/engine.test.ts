@@ -391,6 +391,37 @@ describe('indicators, on both sides of each window', () => {
       'on-treatment-52w',
       'not-met',
     ],
+    // The drug-state model keeps every course: an earlier course answers for its own days.
+    [
+      'alendronate days 10–60, stopped, restarted at day 250: started within 16 weeks',
+      [
+        fracture('radius', daysAgo(400)),
+        statement(DRUGS.alendronate, daysAgo(390), { end: daysAgo(340), status: 'stopped' }),
+        activeRequest(DRUGS.alendronate, daysAgo(150)),
+      ],
+      'treatment-started-16w',
+      'met',
+    ],
+    [
+      'alendronate days 10–370, restarted 20 days ago: on it at 52 weeks',
+      [
+        fracture('radius', daysAgo(500)),
+        statement(DRUGS.alendronate, daysAgo(490), { end: daysAgo(130) }),
+        activeRequest(DRUGS.alendronate, daysAgo(20)),
+      ],
+      'on-treatment-52w',
+      'met',
+    ],
+    [
+      'alendronate days 10–300, restarted 30 days ago: off it at 52 weeks',
+      [
+        fracture('radius', daysAgo(500)),
+        statement(DRUGS.alendronate, daysAgo(490), { end: daysAgo(200) }),
+        activeRequest(DRUGS.alendronate, daysAgo(30)),
+      ],
+      'on-treatment-52w',
+      'not-met',
+    ],
     [
       'fracture 363 days ago',
       [fracture('radius', daysAgo(363)), activeRequest(DRUGS.alendronate, daysAgo(300))],

@@ -1,21 +1,26 @@
 /**
  * The worklist over the synthetic patient library (test/fixtures), served by the
- * in-repo FHIR stub: one engine, two views — each row's card codes are the codes
- * the library expects of a patient-view call (written from rules.md, and checked
- * against the service by the golden tests).
+ * in-repo FHIR stub, in every profile: each fracture patient's step, overdue
+ * flags, routing and indicator outcomes, and each indicator's numerator /
+ * denominator / undecided / pending, against the `worklist` expectations written
+ * in the patient files (from pathway.md, not from the engine). One engine, two
+ * views: each row's card codes are the codes the library expects of a
+ * patient-view call.
  */
 import { DEFAULT_GUIDELINE_CONFIG } from '../../src/guideline/config';
-import { PROFILES } from '../../src/guideline/profiles';
+import { PROFILES, type Profile } from '../../src/guideline/profiles';
+import { OVERDUE_FLAGS, STEPS } from '../../src/worklist/engine';
 import { runWorklist, type WorklistReport } from '../../src/worklist/population';
-import { loadLibrary } from '../fixtures/load';
+import { libraryPeriod, loadLibrary } from '../fixtures/load';
 import { NOW } from '../helpers/fhir';
 import { startFhirServer, type FakeFhirServer } from '../helpers/fhir-server';
+import { actualIndicators, actualRow, expectedIndicators, expectedRows } from './expectations';
 
 const library = loadLibrary(NOW);
-const PERIOD = { from: '2024-11-22', to: '2026-11-22' };
+const PERIOD = libraryPeriod(NOW);
 
 let server: FakeFhirServer;
-const reports = new Map<string, WorklistReport>();
+const reports = new Map<Profile, WorklistReport>();
 beforeAll(async () => {
   server = await startFhirServer(library.flatMap((patient) => patient.resources));
   for (const profile of PROFILES) {
@@ -36,41 +41,66 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('the worklist of the patient library', () => {
-  it('lists the fracture patients, none undecided', () => {
-    const report = reports.get('no');
-    const ids = report?.patients.map((row) => row.patientId) ?? [];
-    expect(ids.length).toBeGreaterThanOrEqual(3);
-    expect(report?.patients.filter((row) => row.step === 'undecided')).toEqual([]);
+const report = (profile: Profile): WorklistReport => {
+  const found = reports.get(profile);
+  if (!found) throw new Error(`no report for ${profile}`);
+  return found;
+};
+
+describe.each(PROFILES)('the worklist of the patient library, profile %s', (profile) => {
+  const expected = expectedRows(library, profile);
+
+  it('lists exactly the patients with a fracture in the period, none undecided', () => {
+    expect(
+      report(profile)
+        .patients.map((row) => row.patientId)
+        .sort(),
+    ).toEqual([...expected.keys()].sort());
+    expect(report(profile).patients.filter((row) => row.step === 'undecided')).toEqual([]);
   });
 
-  // From the files' descriptions (dates as on the anchor, moved to NOW).
-  it.each([
-    ['no', 'pat-r04', 'decision-due', ['falls', 'treatment'], null], // hip 15 months ago, no DXA, R4
-    ['no', 'pat-r11', 'decision-due', ['falls'], null], // alendronate stopped after 2 months, R3 again
-    ['no', 'pat-r16', 'follow-up-due', ['falls'], null], // denosumab 94 days ago, R16
-    ['no', 'pat-r20', 'follow-up-due', ['falls'], null], // zoledronic acid 13 months ago, R20
-    ['no', 'pat-r23', 'on-treatment', [], null], // wrist 69 days ago, alendronate since day 34
-    ['dk', 'pat-dk-r24', 'no-treatment-indicated', [], 'fls-group-2a'], // wrist, T −1.7
-    ['se', 'pat-se-r25', 'decision-due', ['treatment'], 'fracture-chain-visit'], // vertebra, T −2.8
-  ])('%s: %s is at %s, overdue %j, routing %s', (profile, patientId, step, overdue, routing) => {
-    const row = reports.get(profile)?.patients.find((r) => r.patientId === patientId);
-    expect(row).toMatchObject({ step, overdue, routing });
+  it.each([...expected.entries()])('%s: step, overdue flags, routing, indicators', (id, row) => {
+    expect(actualRow(report(profile), id)).toEqual({ ...row, overdue: [...row.overdue].sort() });
   });
 
-  it('dk: the FLS group shares are measured beside seed 003', () => {
-    const routing = reports.get('dk')?.routing ?? [];
+  it("each indicator's numerator, denominator, undecided and pending", () => {
+    expect(actualIndicators(report(profile))).toEqual(expectedIndicators(expected));
+  });
+
+  it('every step and every overdue flag occurs (the population shows the whole pathway)', () => {
+    const steps = new Set(report(profile).patients.map((row) => row.step));
+    expect(STEPS.filter((step) => step !== 'undecided' && !steps.has(step))).toEqual([]);
+    const flags = new Set(report(profile).patients.flatMap((row) => row.overdue));
+    expect(OVERDUE_FLAGS.filter((flag) => !flags.has(flag))).toEqual([]);
+  });
+});
+
+describe('routing', () => {
+  it('dk: every FLS group occurs, measured beside seed 003', () => {
+    const routing = report('dk').routing ?? [];
+    for (const code of ['fls-group-1', 'fls-group-2a', 'fls-group-2b', 'fls-group-3'])
+      expect(routing.find((entry) => entry.code === code)?.count).toBeGreaterThan(0);
     expect(routing.find((entry) => entry.code === 'fls-group-2a')).toMatchObject({
       expected: 0.53,
     });
   });
 
+  it('se: both fracture-chain routings occur', () => {
+    const codes = new Set(report('se').patients.map((row) => row.routing));
+    expect(codes).toContain('fracture-chain-visit');
+    expect(codes).toContain('fracture-chain-no-visit');
+  });
+
+  it('no: no routing', () => {
+    expect(report('no').patients.filter((row) => row.routing !== null)).toEqual([]);
+  });
+});
+
+describe('cards', () => {
   it.each(library.map((patient) => [patient.name, patient] as const))(
     '%s: the row carries the patient-view codes the library expects',
     (_name, patient) => {
-      const row = reports
-        .get(patient.profile)
-        ?.patients.find((r) => r.patientId === patient.patientId);
+      const row = report(patient.profile).patients.find((r) => r.patientId === patient.patientId);
       if (!row) return;
       expect([...row.cards].sort()).toEqual([...patient.expected['patient-view']].sort());
     },
