@@ -37,6 +37,7 @@ async function main(): Promise<void> {
 const COLUMNS = [
   'issued',
   'accepted',
+  'suggestions used',
   'overridden',
   'no feedback',
   'acceptance',
@@ -46,7 +47,8 @@ const COLUMNS = [
 export function formatReport(report: QualityIndicatorReport): string {
   const lines = [
     `Quality indicators, cards issued ${report.period.from} to ${report.period.to} (UTC)`,
-    'Each card counts once, by its latest feedback. acceptance = accepted / (accepted + overridden).',
+    'Each card counts once, by its latest feedback. acceptance = accepted / (accepted + overridden);',
+    'suggestions used = the one-click orders, referrals and letters accepted on those cards.',
     '',
   ];
   if (report.indicators.length === 0)
@@ -75,6 +77,7 @@ function row(entry: RecommendationIndicators, codeWidth: number): string {
   const cells = [
     String(entry.issued),
     String(entry.accepted),
+    String(entry.acceptedSuggestions),
     String(entry.overridden),
     String(entry.withoutFeedback),
     percent(entry.acceptanceRate),

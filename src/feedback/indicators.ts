@@ -24,6 +24,8 @@ export interface RecommendationIndicators {
   code: string;
   issued: number;
   accepted: number;
+  /** Suggestions accepted on this code's cards: the one-click orders clinicians used. */
+  acceptedSuggestions: number;
   overridden: number;
   withoutFeedback: number;
   /** Coded override reasons, most frequent first. */
@@ -85,6 +87,7 @@ export function buildReport(
         code: row.code,
         issued: 0,
         accepted: 0,
+        acceptedSuggestions: 0,
         overridden: 0,
         withoutFeedback: 0,
         overrideReasons: [],
@@ -95,8 +98,10 @@ export function buildReport(
       byCode.set(row.code, entry);
     }
     entry.issued += row.cards;
-    if (row.outcome === 'accepted') entry.accepted += row.cards;
-    else if (row.outcome === null) entry.withoutFeedback += row.cards;
+    if (row.outcome === 'accepted') {
+      entry.accepted += row.cards;
+      entry.acceptedSuggestions += row.suggestions;
+    } else if (row.outcome === null) entry.withoutFeedback += row.cards;
     else {
       entry.overridden += row.cards;
       if (row.reasonCode === null) entry.overriddenWithoutReason += row.cards;

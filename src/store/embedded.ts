@@ -211,10 +211,12 @@ export class EmbeddedStore implements QualityStore {
         reasonSystem: latest?.reasonSystem ?? null,
         reasonCode: latest?.reasonCode ?? null,
         cards: 0,
+        suggestions: 0,
       };
       const group = JSON.stringify([row.code, row.outcome, row.reasonSystem, row.reasonCode]);
       const counted = counts.get(group) ?? row;
       counted.cards += 1;
+      counted.suggestions += latest?.suggestions.length ?? 0;
       counts.set(group, counted);
     }
     // The order PostgreSQL gives (ORDER BY 1, 2, 3, 4: nulls last).

@@ -178,19 +178,21 @@ export class SqlStore implements QualityStore {
         reason_system: string | null;
         reason_code: string | null;
         cards: number;
+        suggestions: number;
       }>(
         `WITH period_card AS (
            SELECT card_uuid, recommendation_code FROM issued_card
            WHERE issued_at >= $1 AND issued_at < $2
          ), latest AS (
            SELECT DISTINCT ON (f.card_uuid) f.card_uuid, f.outcome,
-                  f.override_reason_system, f.override_reason_code
+                  f.override_reason_system, f.override_reason_code, f.accepted_suggestions
            FROM card_feedback f JOIN period_card c ON c.card_uuid = f.card_uuid
            ORDER BY f.card_uuid, f.outcome_at DESC, f.feedback_id DESC
          )
          SELECT c.recommendation_code AS code, l.outcome,
                 l.override_reason_system AS reason_system, l.override_reason_code AS reason_code,
-                count(*)::int AS cards
+                count(*)::int AS cards,
+                coalesce(sum(cardinality(l.accepted_suggestions)), 0)::int AS suggestions
          FROM period_card c LEFT JOIN latest l ON l.card_uuid = c.card_uuid
          GROUP BY 1, 2, 3, 4
          ORDER BY 1, 2, 3, 4`,
@@ -203,6 +205,7 @@ export class SqlStore implements QualityStore {
       reasonSystem: row.reason_system,
       reasonCode: row.reason_code,
       cards: Number(row.cards),
+      suggestions: Number(row.suggestions),
     }));
   }
 

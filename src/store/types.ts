@@ -75,6 +75,8 @@ export interface OutcomeCount {
   reasonSystem: string | null;
   reasonCode: string | null;
   cards: number;
+  /** Suggestions accepted on these cards (their latest feedback): which one-click orders were used. */
+  suggestions: number;
 }
 
 export interface QualityStore {

@@ -318,6 +318,7 @@ describe('CDS Hooks 2.0 feedback examples (fixtures/feedback.json)', () => {
       code,
       issued: 2,
       accepted: 1,
+      acceptedSuggestions: 1,
       overridden: 1,
       withoutFeedback: 0,
       overrideReasons: [

@@ -397,6 +397,7 @@ describe('GET /quality-indicators', () => {
       code,
       issued: 3,
       accepted: 1,
+      acceptedSuggestions: 1,
       overridden: 1,
       withoutFeedback: 1,
       overrideReasons: [{ system: OVERRIDE_SYSTEM, code: 'already-handled', count: 1 }],

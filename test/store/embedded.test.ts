@@ -220,6 +220,7 @@ describe('the embedded store across a restart', () => {
           reasonSystem: reason.system,
           reasonCode: reason.code,
           cards: 1,
+          suggestions: 0,
         },
       ]);
       await store.close();

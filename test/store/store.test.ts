@@ -76,9 +76,18 @@ function overridden(
   };
 }
 
+/** The code's rows by outcome and reason (the accepted-suggestion counts have their own test). */
 async function countsFor(code: string) {
   const rows = await store.outcomeCounts(PERIOD_START, PERIOD_END);
-  return rows.filter((row) => row.code === code);
+  return rows
+    .filter((row) => row.code === code)
+    .map((row) => ({
+      code: row.code,
+      outcome: row.outcome,
+      reasonSystem: row.reasonSystem,
+      reasonCode: row.reasonCode,
+      cards: row.cards,
+    }));
 }
 
 describe.each(CONTRACT_STORE_KINDS)('store on %s', (kind) => {
@@ -149,6 +158,34 @@ describe.each(CONTRACT_STORE_KINDS)('store on %s', (kind) => {
         ]),
       );
       expect(counts).toHaveLength(4);
+    });
+
+    test("accepted suggestions are counted per code, by each card's latest feedback", async () => {
+      const code = uniqueCode();
+      const [one, both, overriddenLater] = [issued(code), issued(code), issued(code)];
+      await store.recordIssuedCards([one, both, overriddenLater]);
+      await store.recordFeedback(
+        'fls-patient-view',
+        [
+          accepted(one),
+          { ...accepted(both), acceptedSuggestionIds: both.suggestionUuids },
+          accepted(overriddenLater, '2026-03-10T12:00:00Z'),
+          overridden(overriddenLater, 'already-handled', '2026-03-10T12:10:00Z'),
+        ],
+        DAY,
+      );
+      const rows = (await store.outcomeCounts(PERIOD_START, PERIOD_END)).filter(
+        (row) => row.code === code,
+      );
+      // 1 + 2 on the accepted cards; the card overridden after its acceptance counts none.
+      expect(rows.find((row) => row.outcome === 'accepted')).toMatchObject({
+        cards: 2,
+        suggestions: 3,
+      });
+      expect(rows.find((row) => row.outcome === 'overridden')).toMatchObject({
+        cards: 1,
+        suggestions: 0,
+      });
     });
 
     test('the same item posted again is a duplicate, not a second row', async () => {
@@ -672,6 +709,7 @@ describeWithPostgres('two stores on one PostgreSQL (replicas)', () => {
         reasonSystem: 'https://fls-cds.example.org/fhir/CodeSystem/override-reason',
         reasonCode: 'already-handled',
         cards: 1,
+        suggestions: 0,
       },
     ]);
   });

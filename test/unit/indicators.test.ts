@@ -11,12 +11,14 @@ const count = (
   outcome: OutcomeCount['outcome'],
   cards: number,
   reasonCode: string | null = null,
+  suggestions = 0,
 ): OutcomeCount => ({
   code,
   outcome,
   reasonSystem: reasonCode ? SYSTEM : null,
   reasonCode,
   cards,
+  suggestions,
 });
 
 describe('parsePeriod', () => {
@@ -48,7 +50,7 @@ describe('parsePeriod', () => {
 
 describe('buildReport', () => {
   const report = buildReport({ from: '2026-11-01', to: '2026-11-30' }, [
-    count('renal-impairment', 'accepted', 3),
+    count('renal-impairment', 'accepted', 3, null, 4),
     count('renal-impairment', 'overridden', 2, 'already-handled'),
     count('renal-impairment', 'overridden', 1, 'benefit-outweighs-risk'),
     count('renal-impairment', 'overridden', 1),
@@ -65,6 +67,8 @@ describe('buildReport', () => {
       code: 'renal-impairment',
       issued: 12,
       accepted: 3,
+      // The one-click orders used on the accepted cards (one card accepted two of its suggestions).
+      acceptedSuggestions: 4,
       overridden: 4,
       withoutFeedback: 5,
       overrideReasons: [
@@ -93,6 +97,7 @@ describe('buildReport', () => {
       'renal-impairment',
       '12',
       '3',
+      '4', // suggestions used
       '4',
       '5',
       '42.9 %',

@@ -536,6 +536,8 @@ export interface components {
       issued: number;
       /** @description Cards whose latest feedback is `accepted`. */
       accepted: number;
+      /** @description Suggestions accepted on those cards (the `acceptedSuggestions` of their latest feedback): how many one-click orders, referrals and letters of this code clinicians used. */
+      acceptedSuggestions: number;
       /** @description Cards whose latest feedback is `overridden`. */
       overridden: number;
       withoutFeedback: number;
@@ -1297,6 +1299,7 @@ export interface operations {
            *           "code": "contraindication-zoledronic-acid",
            *           "issued": 12,
            *           "accepted": 7,
+           *           "acceptedSuggestions": 9,
            *           "overridden": 3,
            *           "withoutFeedback": 2,
            *           "overrideReasons": [
