@@ -7,14 +7,11 @@
 import type { MedicationClass } from '../fhir/code-lists';
 import type { Due, OrderableLabKey } from '../fhir/orderables';
 import type { RegimenKey, SupplementAmounts } from '../fhir/regimens';
-import { DAY_MS } from '../patient/dates';
 import type { PatientSnapshot } from '../patient/snapshot';
 import type { GuidelineConfig } from './config';
 import type { MedicationSpec, SuggestionSpec } from './finding';
 import { intolerancesOf } from './facts';
 import { lowEgfr } from './labs';
-
-const MONTH_MS = 30.4375 * DAY_MS;
 
 /** The antiresorptives a card may start, as the regimen each is ordered as. */
 export const START_REGIMENS: Partial<Record<MedicationClass, RegimenKey>> = {
@@ -72,9 +69,20 @@ export function isoDay(time: number): string {
   return new Date(time).toISOString().slice(0, 10);
 }
 
-/** A window `fromMonths`–`toMonths` after `time`. */
+/** A window `fromMonths`–`toMonths` (whole calendar months) after `time`. */
 export function dueWindow(time: number, fromMonths: number, toMonths: number): Due {
-  return { start: isoDay(time + fromMonths * MONTH_MS), end: isoDay(time + toMonths * MONTH_MS) };
+  return { start: isoDay(addMonths(time, fromMonths)), end: isoDay(addMonths(time, toMonths)) };
+}
+
+/** The same day `months` calendar months later (clamped to the month's last day, as 31.01 + 1 → 28.02). */
+function addMonths(time: number, months: number): number {
+  const date = new Date(time);
+  const day = date.getUTCDate();
+  date.setUTCDate(1);
+  date.setUTCMonth(date.getUTCMonth() + Math.round(months));
+  const lastDay = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
+  date.setUTCDate(Math.min(day, lastDay));
+  return date.getTime();
 }
 
 /** Calcium is always ordered with albumin (rules.md "Coherence": corrected calcium needs both). */
