@@ -166,7 +166,8 @@ function evidenceTable(
     const site = row.site
       ? (texts.sites[row.site] ?? texts.drugs[row.site] ?? row.site)
       : undefined;
-    const label = site ? `${itemLabel} (${site})` : itemLabel;
+    // "T-score, rygg (L1–L4)": a comma, so a site with its own brackets does not nest them.
+    const label = site ? `${itemLabel}, ${site}` : itemLabel;
     const notes = (row.notes ?? [])
       .filter((note) => !reasons.has(note))
       .map((note) => texts.evidence.notes[note] ?? note);
