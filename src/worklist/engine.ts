@@ -237,10 +237,14 @@ export function evaluatePatient(
     started &&
     !treatment.currentNow &&
     findings.some((finding) => INDICATION_RULES.has(finding.rule));
+  // A lapsed drug is still the patient's treatment (rules.md "Drug state": R3–R5 stay
+  // silent, R21 speaks), so the worklist agrees with the cards: on treatment, and a
+  // follow-up is due when a follow-up rule fires (e.g. denosumab overdue).
+  const onTreatment = (started && !stopped) || treatment.lapsedNow;
   let step: WorklistStep;
-  if (started && findings.some((finding) => FOLLOW_UP_RULES.has(finding.rule))) {
+  if ((started || treatment.lapsedNow) && findings.some((f) => FOLLOW_UP_RULES.has(f.rule))) {
     step = 'follow-up-due';
-  } else if (started && !stopped) step = 'on-treatment';
+  } else if (onTreatment) step = 'on-treatment';
   else if (!labsComplete) step = 'labs-missing';
   else if (!dxaSince && !r4Now) step = 'dxa-missing';
   else if (indicatedNow.length > 0) step = 'decision-due';

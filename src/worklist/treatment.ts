@@ -13,6 +13,8 @@ import type { DrugHistory, PatientSnapshot } from '../patient/snapshot';
 export interface OsteoporosisTreatment {
   /** An osteoporosis drug (antiresorptive or anabolic) is current now. */
   readonly currentNow: boolean;
+  /** An osteoporosis drug is lapsed now: past its dosing interval, no stop, nothing started since. */
+  readonly lapsedNow: boolean;
   /** An osteoporosis drug was current at `time` (epoch ms, at or before now). */
   currentAt(time: number): boolean;
   /** An osteoporosis drug was current at any time from `from` to `to` (epoch ms). */
@@ -35,6 +37,7 @@ export function osteoporosisTreatment(snapshot: PatientSnapshot, now: Date): Ost
   const currentNow = histories.some((history) => history.current);
   return {
     currentNow,
+    lapsedNow: histories.some((history) => history.state === 'lapsed'),
     currentAt: (time) =>
       (time >= nowTime && currentNow) ||
       periods.some((period) => period.start <= time && time <= period.end),
