@@ -57,6 +57,24 @@ function occurrence(due: Due | undefined): Partial<ServiceRequest> {
     : { occurrenceDateTime: due.start };
 }
 
+/** The envelope every suggested order shares: a draft proposal for the patient, with its due date and reason. */
+function draftServiceRequest(
+  fields: Pick<ServiceRequest, 'category' | 'code' | 'orderDetail' | 'performerType'>,
+  patientId: string,
+  reasonText: string,
+  due: Due | undefined,
+): ServiceRequest {
+  return {
+    resourceType: 'ServiceRequest',
+    status: 'draft',
+    intent: 'proposal',
+    ...fields,
+    subject: { reference: `Patient/${patientId}` },
+    ...occurrence(due),
+    reasonCode: [{ text: reasonText }],
+  };
+}
+
 const LAB_CATEGORY = [
   { coding: [{ system: SYSTEM.snomed, code: '108252007', display: 'Laboratory procedure' }] },
 ];
@@ -79,16 +97,12 @@ export function labServiceRequest(
   nordic: LabCodeSystem = 'nlk',
   due?: Due,
 ): ServiceRequest {
-  return {
-    resourceType: 'ServiceRequest',
-    status: 'draft',
-    intent: 'proposal',
-    category: LAB_CATEGORY,
-    code: labCode(lab, nordic),
-    subject: { reference: `Patient/${patientId}` },
-    ...occurrence(due),
-    reasonCode: [{ text: reasonText }],
-  };
+  return draftServiceRequest(
+    { category: LAB_CATEGORY, code: labCode(lab, nordic) },
+    patientId,
+    reasonText,
+    due,
+  );
 }
 
 /** A site's code for its osteoporosis lab package (e.g. DIPS "Osteoporose-primærscreening"). */
@@ -107,17 +121,16 @@ export function labPackageServiceRequest(
   nordic: LabCodeSystem = 'nlk',
   due?: Due,
 ): ServiceRequest {
-  return {
-    resourceType: 'ServiceRequest',
-    status: 'draft',
-    intent: 'proposal',
-    category: LAB_CATEGORY,
-    code: { coding: [{ ...packageCode }], text: packageCode.display },
-    orderDetail: labs.map((lab) => labCode(lab, nordic)),
-    subject: { reference: `Patient/${patientId}` },
-    ...occurrence(due),
-    reasonCode: [{ text: reasonText }],
-  };
+  return draftServiceRequest(
+    {
+      category: LAB_CATEGORY,
+      code: { coding: [{ ...packageCode }], text: packageCode.display },
+      orderDetail: labs.map((lab) => labCode(lab, nordic)),
+    },
+    patientId,
+    reasonText,
+    due,
+  );
 }
 
 /**
@@ -129,16 +142,17 @@ export function dxaServiceRequest(
   reasonText: string,
   due?: Due,
 ): ServiceRequest {
-  return {
-    resourceType: 'ServiceRequest',
-    status: 'draft',
-    intent: 'proposal',
-    category: [{ coding: [{ system: SYSTEM.snomed, code: '363679005', display: 'Imaging' }] }],
-    code: { coding: [{ system: SYSTEM.snomed, code: '312681000', display: 'Bone densitometry' }] },
-    subject: { reference: `Patient/${patientId}` },
-    ...occurrence(due),
-    reasonCode: [{ text: reasonText }],
-  };
+  return draftServiceRequest(
+    {
+      category: [{ coding: [{ system: SYSTEM.snomed, code: '363679005', display: 'Imaging' }] }],
+      code: {
+        coding: [{ system: SYSTEM.snomed, code: '312681000', display: 'Bone densitometry' }],
+      },
+    },
+    patientId,
+    reasonText,
+    due,
+  );
 }
 
 /**
@@ -171,19 +185,18 @@ export function referralServiceRequest(
   due?: Due,
 ): ServiceRequest {
   const { code, display } = REFERRALS[target];
-  return {
-    resourceType: 'ServiceRequest',
-    status: 'draft',
-    intent: 'proposal',
-    category: [
-      { coding: [{ system: SYSTEM.snomed, code: '3457005', display: 'Patient referral' }] },
-    ],
-    code: { coding: [{ system: SYSTEM.snomed, code, display }], text: serviceName },
-    subject: { reference: `Patient/${patientId}` },
-    performerType: { text: serviceName },
-    ...occurrence(due),
-    reasonCode: [{ text: reasonText }],
-  };
+  return draftServiceRequest(
+    {
+      category: [
+        { coding: [{ system: SYSTEM.snomed, code: '3457005', display: 'Patient referral' }] },
+      ],
+      code: { coding: [{ system: SYSTEM.snomed, code, display }], text: serviceName },
+      performerType: { text: serviceName },
+    },
+    patientId,
+    reasonText,
+    due,
+  );
 }
 
 /**
