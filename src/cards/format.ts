@@ -24,16 +24,12 @@ export function formatTScore(value: number, language: Language): string {
   return formatNumber(value, language, 1);
 }
 
-const dateFormats = new Map<Language, Intl.DateTimeFormat>();
-const FULL_DATE = /^\d{4}-\d{2}-\d{2}/;
+const FULL_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
 
-/**
- * A FHIR date or dateTime as the language writes a date (20.10.2026 in nb / da,
- * 2026-10-20 in sv, 20 Oct 2026 in en); a partial date (2026, 2026-10) as given.
- */
-export function formatDate(value: string, language: Language): string {
-  const day = value.slice(0, 10);
-  if (!FULL_DATE.test(day)) return day;
+const dateFormats = new Map<Language, Intl.DateTimeFormat>();
+
+/** The language's date format (see formatDate). */
+function dateFormat(language: Language): Intl.DateTimeFormat {
   let format = dateFormats.get(language);
   if (!format) {
     format = new Intl.DateTimeFormat(LOCALES[language], {
@@ -44,7 +40,75 @@ export function formatDate(value: string, language: Language): string {
     });
     dateFormats.set(language, format);
   }
-  return format.format(new Date(`${day}T00:00:00Z`));
+  return format;
+}
+
+/**
+ * The language's date format as parts, read once from Intl: the order of day, month
+ * and year with the text between them, and how each day and month is written. A
+ * date is then put together from the tables instead of being formatted by Intl for
+ * every card row (same text: test/unit/format.test.ts compares every day of several
+ * years with Intl).
+ */
+interface DateParts {
+  order: { type: 'day' | 'month' | 'year' | 'literal'; value: string }[];
+  days: string[];
+  months: string[];
+}
+
+const dateParts = new Map<Language, DateParts>();
+
+function partsOf(language: Language): DateParts {
+  let parts = dateParts.get(language);
+  if (parts) return parts;
+  const format = dateFormat(language);
+  const part = (date: number, type: 'day' | 'month') =>
+    format.formatToParts(date).find((item) => item.type === type)?.value ?? '';
+  const order = format.formatToParts(Date.UTC(2001, 0, 1)).map((item) => ({
+    type:
+      item.type === 'day' || item.type === 'month' || item.type === 'year'
+        ? item.type
+        : ('literal' as const),
+    value: item.value,
+  }));
+  parts = {
+    order,
+    days: Array.from({ length: 31 }, (_, index) => part(Date.UTC(2001, 0, index + 1), 'day')),
+    months: Array.from({ length: 12 }, (_, index) => part(Date.UTC(2001, index, 1), 'month')),
+  };
+  dateParts.set(language, parts);
+  return parts;
+}
+
+/**
+ * A FHIR date or dateTime as the language writes a date (20.10.2026 in nb / da,
+ * 2026-10-20 in sv, 20 Oct 2026 in en); a partial date (2026, 2026-10) as given.
+ */
+export function formatDate(value: string, language: Language): string {
+  const day = value.slice(0, 10);
+  const match = FULL_DATE.exec(day);
+  if (!match) return day;
+  const [year, month, date] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const time = Date.UTC(year, month - 1, date);
+  const parsed = new Date(time);
+  // A date that is no calendar day (2026-02-30), or a year Intl writes otherwise: Intl.
+  if (
+    year < 1000 ||
+    parsed.getUTCFullYear() !== year ||
+    parsed.getUTCMonth() !== month - 1 ||
+    parsed.getUTCDate() !== date
+  ) {
+    return dateFormat(language).format(new Date(`${day}T00:00:00Z`));
+  }
+  const parts = partsOf(language);
+  let text = '';
+  for (const item of parts.order) {
+    if (item.type === 'day') text += parts.days[date - 1];
+    else if (item.type === 'month') text += parts.months[month - 1];
+    else if (item.type === 'year') text += String(year);
+    else text += item.value;
+  }
+  return text;
 }
 
 const DATE_PARAM = /Date$/;
