@@ -128,22 +128,54 @@ export function fill(
   language: Language,
   target: 'markdown' | 'plain' = 'markdown',
 ): string {
-  return template.replace(PLACEHOLDER, (_match, name: string) => {
+  const parts = partsOfTemplate(template);
+  let text = parts[0] as string;
+  for (let index = 1; index < parts.length; index += 2) {
+    const name = parts[index] as string;
     const value = params[name];
     if (value === undefined) throw new Error(`card text placeholder {${name}} has no value`);
     if (typeof value === 'number') {
-      return T_SCORE_PARAM.test(name)
+      text += T_SCORE_PARAM.test(name)
         ? formatTScore(value, language)
         : formatNumber(value, language);
+    } else {
+      const shown = DATE_PARAM.test(name) ? formatDate(value, language) : value;
+      text += target === 'markdown' ? escapeMarkdown(shown) : collapseSpace(shown);
     }
-    const text = DATE_PARAM.test(name) ? formatDate(value, language) : value;
-    return target === 'markdown' ? escapeMarkdown(text) : text.replace(/\s+/g, ' ');
-  });
+    text += parts[index + 1] as string;
+  }
+  return text;
 }
+
+/**
+ * A template split at its placeholders — text, name, text, …, text — once per
+ * template: the templates are the card texts (a fixed set), filled on every call.
+ */
+const templateParts = new Map<string, readonly string[]>();
+
+function partsOfTemplate(template: string): readonly string[] {
+  let parts = templateParts.get(template);
+  if (!parts) {
+    // split with a capturing group: the names land at the odd indexes.
+    parts = template.split(new RegExp(PLACEHOLDER.source));
+    // Templates are few; anything else (a test's own) is not kept beyond a bound.
+    if (templateParts.size < 10_000) templateParts.set(template, parts);
+  }
+  return parts;
+}
+
+/** Markdown's special characters, and whitespace that is not one space between words. */
+const NEEDS_ESCAPE = /[\\`*_{}[\]()#+!|<>~]|[^\S ]| {2}/;
 
 /** Text from FHIR data must not turn into markdown (links, tables, emphasis) in the EHR. */
 export function escapeMarkdown(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(/[\\`*_{}[\]()#+!|<>~]/g, (char) => `\\${char}`).replace(/\s+/g, ' ');
+}
+
+/** Runs of whitespace as one space (plain text: the card summary). */
+function collapseSpace(text: string): string {
+  return /[^\S ]| {2}/.test(text) ? text.replace(/\s+/g, ' ') : text;
 }
 
 /** UCUM codes as a clinician reads them. */
