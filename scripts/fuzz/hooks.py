@@ -20,6 +20,17 @@ uuids). The cards come from one call per service with a golden request pair
 (test/golden/pairs), made when the first feedback case for that service is sent.
 Malformed values are kept, so negative cases stay negative.
 
+Two rules of a hook call tie one member to another, which JSON Schema cannot
+state (the OpenAPI document says them in words; test/conformance/
+openapi-hook-requests.test.ts checks they are the only ones it leaves out):
+- on `/cds-services/{id}`, the body's `hook` must be the hook of service `id`: a
+  body naming one of the three hooks is sent to the service of that hook;
+- every order-select `selections` item (`Type/id`) must name an entry of
+  `context.draftOrders`: a selection of that form the Bundle lacks is added to it as
+  a draft of that type and id.
+Bodies that break the document are left as they are, so negative cases stay
+negative.
+
 Check `no_secret_in_error`: an error response never contains the request's FHIR
 access token or patient id. Every such value of 8 characters or more is also
 written to FUZZ_SECRETS_FILE, which the harness looks for in the service log.
@@ -157,9 +168,57 @@ def _use_issued_cards(case: Any) -> None:
                         suggestion["id"] = suggestions[index % len(suggestions)]
 
 
+# The service answering each hook (src/cds/services.ts).
+SERVICE_OF_HOOK = {
+    "patient-view": "fls-patient-view",
+    "order-select": "fls-order-select",
+    "order-sign": "fls-order-sign",
+}
+SELECTION = re.compile(r"([A-Za-z]+)/([A-Za-z0-9\-.]+)")
+
+
+def _hook_of_service(case: Any) -> None:
+    if case.path != "/cds-services/{id}" or not isinstance(case.body, dict):
+        return
+    hook = case.body.get("hook")
+    service = SERVICE_OF_HOOK.get(hook) if isinstance(hook, str) else None
+    parameters = case.path_parameters or {}
+    if service is not None and parameters.get("id") in SERVICE_OF_HOOK.values():
+        case.path_parameters = {**parameters, "id": service}
+
+
+def _selections_in_drafts(case: Any) -> None:
+    body = case.body
+    if not isinstance(body, dict) or body.get("hook") != "order-select":
+        return
+    context = body.get("context")
+    if not isinstance(context, dict):
+        return
+    selections, drafts = context.get("selections"), context.get("draftOrders")
+    if not isinstance(selections, list) or not isinstance(drafts, dict):
+        return
+    entries = drafts.get("entry", [])
+    if not isinstance(entries, list):
+        return
+    present = {
+        f"{entry['resource'].get('resourceType')}/{entry['resource'].get('id')}"
+        for entry in entries
+        if isinstance(entry, dict) and isinstance(entry.get("resource"), dict)
+    }
+    for selection in selections:
+        match = SELECTION.fullmatch(selection) if isinstance(selection, str) else None
+        if match and selection not in present:
+            entries.append({"resource": {"resourceType": match[1], "id": match[2], "status": "draft"}})
+            present.add(selection)
+    if entries:
+        drafts["entry"] = entries
+
+
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     _point_at_stub(case.body)
+    _hook_of_service(case)
+    _selections_in_drafts(case)
     _use_issued_cards(case)
     if SECRETS_FILE:
         secrets = _secrets_of(case.body)

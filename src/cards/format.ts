@@ -24,16 +24,12 @@ export function formatTScore(value: number, language: Language): string {
   return formatNumber(value, language, 1);
 }
 
-const dateFormats = new Map<Language, Intl.DateTimeFormat>();
-const FULL_DATE = /^\d{4}-\d{2}-\d{2}/;
+const FULL_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
 
-/**
- * A FHIR date or dateTime as the language writes a date (20.10.2026 in nb / da,
- * 2026-10-20 in sv, 20 Oct 2026 in en); a partial date (2026, 2026-10) as given.
- */
-export function formatDate(value: string, language: Language): string {
-  const day = value.slice(0, 10);
-  if (!FULL_DATE.test(day)) return day;
+const dateFormats = new Map<Language, Intl.DateTimeFormat>();
+
+/** The language's date format (see formatDate). */
+function dateFormat(language: Language): Intl.DateTimeFormat {
   let format = dateFormats.get(language);
   if (!format) {
     format = new Intl.DateTimeFormat(LOCALES[language], {
@@ -45,7 +41,75 @@ export function formatDate(value: string, language: Language): string {
     });
     dateFormats.set(language, format);
   }
-  return format.format(new Date(`${day}T00:00:00Z`));
+  return format;
+}
+
+/**
+ * The language's date format as parts, read once from Intl: the order of day, month
+ * and year with the text between them, and how each day and month is written. A
+ * date is then put together from the tables instead of being formatted by Intl for
+ * every card row (same text: test/unit/format.test.ts compares every day of several
+ * years with Intl).
+ */
+interface DateParts {
+  order: { type: 'day' | 'month' | 'year' | 'literal'; value: string }[];
+  days: string[];
+  months: string[];
+}
+
+const dateParts = new Map<Language, DateParts>();
+
+function partsOf(language: Language): DateParts {
+  let parts = dateParts.get(language);
+  if (parts) return parts;
+  const format = dateFormat(language);
+  const part = (date: number, type: 'day' | 'month') =>
+    format.formatToParts(date).find((item) => item.type === type)?.value ?? '';
+  const order = format.formatToParts(Date.UTC(2001, 0, 1)).map((item) => ({
+    type:
+      item.type === 'day' || item.type === 'month' || item.type === 'year'
+        ? item.type
+        : ('literal' as const),
+    value: item.value,
+  }));
+  parts = {
+    order,
+    days: Array.from({ length: 31 }, (_, index) => part(Date.UTC(2001, 0, index + 1), 'day')),
+    months: Array.from({ length: 12 }, (_, index) => part(Date.UTC(2001, index, 1), 'month')),
+  };
+  dateParts.set(language, parts);
+  return parts;
+}
+
+/**
+ * A FHIR date or dateTime as the language writes a date (20.10.2026 in nb / da,
+ * 2026-10-20 in sv, 20 Oct 2026 in en); a partial date (2026, 2026-10) as given.
+ */
+export function formatDate(value: string, language: Language): string {
+  const day = value.slice(0, 10);
+  const match = FULL_DATE.exec(day);
+  if (!match) return day;
+  const [year, month, date] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const time = Date.UTC(year, month - 1, date);
+  const parsed = new Date(time);
+  // A date that is no calendar day (2026-02-30), or a year Intl writes otherwise: Intl.
+  if (
+    year < 1000 ||
+    parsed.getUTCFullYear() !== year ||
+    parsed.getUTCMonth() !== month - 1 ||
+    parsed.getUTCDate() !== date
+  ) {
+    return dateFormat(language).format(new Date(`${day}T00:00:00Z`));
+  }
+  const parts = partsOf(language);
+  let text = '';
+  for (const item of parts.order) {
+    if (item.type === 'day') text += parts.days[date - 1];
+    else if (item.type === 'month') text += parts.months[month - 1];
+    else if (item.type === 'year') text += String(year);
+    else text += item.value;
+  }
+  return text;
 }
 
 const DATE_PARAM = /Date$/;
@@ -65,22 +129,54 @@ export function fill(
   language: Language,
   target: 'markdown' | 'plain' = 'markdown',
 ): string {
-  return template.replace(PLACEHOLDER, (_match, name: string) => {
+  const parts = partsOfTemplate(template);
+  let text = parts[0] as string;
+  for (let index = 1; index < parts.length; index += 2) {
+    const name = parts[index] as string;
     const value = params[name];
     if (value === undefined) throw new Error(`card text placeholder {${name}} has no value`);
     if (typeof value === 'number') {
-      return T_SCORE_PARAM.test(name)
+      text += T_SCORE_PARAM.test(name)
         ? formatTScore(value, language)
         : formatNumber(value, language);
+    } else {
+      const shown = DATE_PARAM.test(name) ? formatDate(value, language) : value;
+      text += target === 'markdown' ? escapeMarkdown(shown) : collapseSpace(shown);
     }
-    const text = DATE_PARAM.test(name) ? formatDate(value, language) : value;
-    return target === 'markdown' ? escapeMarkdown(text) : text.replace(/\s+/g, ' ');
-  });
+    text += parts[index + 1] as string;
+  }
+  return text;
 }
+
+/**
+ * A template split at its placeholders — text, name, text, …, text — once per
+ * template: the templates are the card texts (a fixed set), filled on every call.
+ */
+const templateParts = new Map<string, readonly string[]>();
+
+function partsOfTemplate(template: string): readonly string[] {
+  let parts = templateParts.get(template);
+  if (!parts) {
+    // split with a capturing group: the names land at the odd indexes.
+    parts = template.split(new RegExp(PLACEHOLDER.source));
+    // Templates are few; anything else (a test's own) is not kept beyond a bound.
+    if (templateParts.size < 10_000) templateParts.set(template, parts);
+  }
+  return parts;
+}
+
+/** Markdown's special characters, and whitespace that is not one space between words. */
+const NEEDS_ESCAPE = /[\\`*_{}[\]()#+!|<>~]|[^\S ]| {2}/;
 
 /** Text from FHIR data must not turn into markdown (links, tables, emphasis) in the EHR. */
 export function escapeMarkdown(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(/[\\`*_{}[\]()#+!|<>~]/g, (char) => `\\${char}`).replace(/\s+/g, ' ');
+}
+
+/** Runs of whitespace as one space (plain text: the card summary). */
+function collapseSpace(text: string): string {
+  return /[^\S ]| {2}/.test(text) ? text.replace(/\s+/g, ' ') : text;
 }
 
 /** UCUM codes as a clinician reads them. */

@@ -232,11 +232,12 @@ function unpackGiven(plans: Record<string, KeyPlan>): Record<string, FhirResourc
 
 /** Entries' resources, without the search outcome entries (OperationOutcome with search.mode = outcome). */
 export function entriesOf(bundle: Bundle): FhirResource[] {
-  return (bundle.entry ?? []).flatMap((entry) =>
-    entry.resource && entry.resource.resourceType !== 'OperationOutcome'
-      ? [entry.resource as FhirResource]
-      : [],
-  );
+  const resources: FhirResource[] = [];
+  for (const entry of bundle.entry ?? []) {
+    if (entry.resource && entry.resource.resourceType !== 'OperationOutcome')
+      resources.push(entry.resource as FhirResource);
+  }
+  return resources;
 }
 
 /** A Bundle that reports a failure: an entry with a 4xx / 5xx response, or an error OperationOutcome. */

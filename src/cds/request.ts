@@ -225,9 +225,22 @@ function declaredKeys(
   for (const key of Object.keys(templates)) {
     if (Object.hasOwn(sent, key)) declared[key] = sent[key];
   }
+  // Valid prefetch (the usual case) is checked in place and passed on as sent; only a
+  // problem goes through zod, for its message.
+  if (Object.values(declared).every(isValidPrefetchValue)) {
+    return declared as Record<string, FhirResource | null>;
+  }
   const parsed = declaredPrefetch.safeParse(declared);
   if (!parsed.success) throw new RequestValidationError(describe(parsed.error, 'prefetch'));
   return parsed.data as Record<string, FhirResource | null>;
+}
+
+/** What declaredPrefetch accepts: null, or a resource (a Bundle with the structure read). */
+function isValidPrefetchValue(value: unknown): boolean {
+  if (value === null) return true;
+  if (!isObject(value)) return false;
+  if (typeof value.resourceType !== 'string' || value.resourceType === '') return false;
+  return value.resourceType !== 'Bundle' || bundleStructureProblem(value) === undefined;
 }
 
 function describe(error: z.ZodError, prefix?: string): string {

@@ -11,7 +11,8 @@ const HIERARCHICAL_SYSTEMS = new Set<string>([SYSTEM.icd10, SYSTEM.icd10No, SYST
 
 /** ICD-10 is written with a dot by WHO (S72.0) and without by Norway's 7110 (S720). */
 function normaliseCode(system: string, code: string): string {
-  return HIERARCHICAL_SYSTEMS.has(system) ? code.replace(/\./g, '').toUpperCase() : code;
+  if (!HIERARCHICAL_SYSTEMS.has(system)) return code;
+  return (code.includes('.') ? code.replace(/\./g, '') : code).toUpperCase();
 }
 
 export interface CodeSet {
@@ -37,15 +38,26 @@ export function compileCodeSet(entries: readonly CodeEntry[]): CodeSet {
   }
   const matches = (coding: Coding | undefined): boolean => {
     if (!isCoded(coding)) return false;
-    const code = normaliseCode(coding.system, coding.code.trim());
-    if (exact.get(coding.system)?.has(code)) return true;
+    const codes = exact.get(coding.system);
     const parents = withDescendants.get(coding.system);
+    // A system the list does not use cannot match: no need to normalise the code.
+    if (codes === undefined && parents === undefined) return false;
+    const code = normaliseCode(coding.system, coding.code.trim());
+    if (codes?.has(code)) return true;
     return parents !== undefined && parents.some((parent) => code.startsWith(parent));
   };
   return {
     entries,
     matches,
-    matchesConcept: (concept) => codingsOf(concept).some(matches),
+    matchesConcept: (concept) => {
+      // As codingsOf(concept).some(matches), without copying the array.
+      const codings = concept?.coding;
+      if (!Array.isArray(codings)) return false;
+      for (const coding of codings) {
+        if (typeof coding === 'object' && coding !== null && matches(coding)) return true;
+      }
+      return false;
+    },
   };
 }
 
@@ -81,11 +93,14 @@ export function compileClassifier<K extends string>(
 ): Classifier<K> {
   const sets = compileCodeSets(lists);
   const keys = Object.keys(lists) as K[];
-  const exact = new Map<string, K>();
+  // system → normalised code → the first list (in declaration order) that has it.
+  const exact = new Map<string, Map<string, K>>();
   for (const key of [...keys].reverse()) {
     for (const entry of lists[key]) {
       for (const system of EQUIVALENT_SYSTEMS[entry.system] ?? [entry.system]) {
-        exact.set(`${system}|${normaliseCode(system, entry.code)}`, key);
+        let codes = exact.get(system);
+        if (!codes) exact.set(system, (codes = new Map()));
+        codes.set(normaliseCode(system, entry.code), key);
       }
     }
   }
@@ -93,11 +108,13 @@ export function compileClassifier<K extends string>(
   return {
     sets,
     classify(concept) {
-      for (const coding of codingsOf(concept)) {
-        if (!isCoded(coding)) continue;
-        const key = exact.get(
-          `${coding.system}|${normaliseCode(coding.system, coding.code.trim())}`,
-        );
+      const codings = concept?.coding;
+      if (!Array.isArray(codings)) return undefined;
+      for (const coding of codings as (Coding | null | undefined)[]) {
+        if (typeof coding !== 'object' || coding === null || !isCoded(coding)) continue;
+        const codes = exact.get(coding.system);
+        if (codes === undefined) continue;
+        const key = codes.get(normaliseCode(coding.system, coding.code.trim()));
         if (key !== undefined) return { key, coding };
       }
       for (const key of hierarchical) {

@@ -231,6 +231,7 @@ function newestFirst(
 export function distinctVersions(resources: readonly FhirResource[]): FhirResource[] {
   const groups = new Map<string, FhirResource[]>();
   const order: (FhirResource | string)[] = [];
+  let repeated = false;
   for (const resource of resources) {
     if (typeof resource.id !== 'string' || resource.id === '') {
       order.push(resource);
@@ -238,12 +239,16 @@ export function distinctVersions(resources: readonly FhirResource[]): FhirResour
     }
     const reference = referenceOf(resource);
     const group = groups.get(reference);
-    if (group) group.push(resource);
-    else {
+    if (group) {
+      group.push(resource);
+      repeated = true;
+    } else {
       groups.set(reference, [resource]);
       order.push(reference);
     }
   }
+  // The usual case: every resource once, so the order is the order given.
+  if (!repeated) return [...resources];
   return order.flatMap((entry) =>
     typeof entry === 'string' ? versionsOf(groups.get(entry) ?? []) : [entry],
   );

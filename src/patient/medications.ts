@@ -155,7 +155,9 @@ export function readMedicationModel(
   exposures.sort((a, b) => a.start - b.start || a.source.localeCompare(b.source));
   const byDrug = new Map<MedicationClass, Exposure[]>();
   for (const exposure of exposures) {
-    byDrug.set(exposure.drug, [...(byDrug.get(exposure.drug) ?? []), exposure]);
+    const list = byDrug.get(exposure.drug);
+    if (list) list.push(exposure);
+    else byDrug.set(exposure.drug, [exposure]);
   }
   const histories: Partial<Record<MedicationClass, DrugHistory>> = {};
   for (const [drug, list] of byDrug)

@@ -23,6 +23,8 @@ export function belongsTo(resource: FhirResource, patientId: string): boolean {
       : 'patient' in resource
         ? (resource.patient as Reference | undefined)
         : undefined;
+  // The usual form, `Patient/<id>`, needs no pattern (the pattern gives the same answer).
+  if (subject?.reference === `Patient/${patientId}`) return true;
   return patientIdOf(subject) === patientId;
 }
 

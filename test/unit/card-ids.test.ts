@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { CardIdSigner } from '../../src/feedback/card-ids';
 
 const KEY = Buffer.from('a fixed test key of thirty-two b', 'utf8');
@@ -56,5 +56,36 @@ describe('signed suggestion uuids', () => {
     const suggestion = signer.suggestionId(card);
     expect(signer.isCardOf('fls-patient-view', suggestion)).toBe(false);
     expect(signer.isSuggestionOf(card, card)).toBe(false);
+  });
+});
+
+describe('the tag is HMAC-SHA256 (RFC 2104), as createHmac computes it', () => {
+  /** The id's tag bytes as createHmac gives them for these random bytes. */
+  const hmacTag = (key: Buffer, message: string, random: Buffer) => {
+    const tag = createHmac('sha256', key).update(message).update(random).digest().subarray(0, 8);
+    tag[0] = ((tag[0] as number) & 0x3f) | 0x80;
+    return tag.toString('hex');
+  };
+
+  test.each([
+    ['a 16-byte key', randomBytes(16)],
+    ['a 32-byte key', KEY],
+    ['a 64-byte key (one SHA-256 block)', randomBytes(64)],
+    ['a 100-byte key (hashed first)', randomBytes(100)],
+  ])('%s', (_name, key) => {
+    const keyed = new CardIdSigner(key);
+    for (let i = 0; i < 50; i++) {
+      const card = keyed.cardId('fls-patient-view');
+      const bytes = Buffer.from(card.replace(/-/g, ''), 'hex');
+      const random = bytes.subarray(0, 8);
+      expect(bytes.subarray(8).toString('hex')).toBe(
+        hmacTag(key, 'card\0fls-patient-view\0', random),
+      );
+      const suggestion = keyed.suggestionId(card.toUpperCase());
+      const sBytes = Buffer.from(suggestion.replace(/-/g, ''), 'hex');
+      expect(sBytes.subarray(8).toString('hex')).toBe(
+        hmacTag(key, `suggestion\0${card}\0`, sBytes.subarray(0, 8)),
+      );
+    }
   });
 });

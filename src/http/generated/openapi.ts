@@ -275,25 +275,11 @@ export interface components {
       /** @description Human-friendly preconditions for using the service. */
       usageRequirements?: string;
     };
-    /** @description Body of a CDS service call (CDS Hooks 2.0, "Calling a CDS Service" → "HTTP Request"), for any service. `fhirServer` is required when `fhirAuthorization` is present. The `context` the service reads follows from the service called (PatientViewRequest, OrderSelectRequest, OrderSignRequest); members a hook's context does not define are ignored. */
-    CdsRequest: {
-      /**
-       * @description The hook that triggered the call; must match the hook of the service called.
-       * @example patient-view
-       * @example order-select
-       * @example order-sign
-       */
-      hook: string;
-      hookInstance: components['schemas']['HookInstance'];
-      fhirServer?: components['schemas']['FhirServer'];
-      fhirAuthorization?: components['schemas']['FhirAuthorization'];
-      /** @description Hook-specific context; which of these applies follows from the service called. */
-      context:
-        | components['schemas']['PatientViewContext']
-        | components['schemas']['OrderSelectContext']
-        | components['schemas']['OrderSignContext'];
-      prefetch?: components['schemas']['Prefetch'];
-    };
+    /** @description Body of a CDS service call (CDS Hooks 2.0, "Calling a CDS Service" → "HTTP Request"), for any service: the request of one of the three hooks (PatientViewRequest, OrderSelectRequest, OrderSignRequest), whose `hook` must be the hook of the service called (`fls-patient-view`: patient-view, `fls-order-select`: order-select, `fls-order-sign`: order-sign; 400 otherwise). `fhirServer` is required when `fhirAuthorization` is present. Members a hook's context does not define are ignored. */
+    CdsRequest:
+      | components['schemas']['PatientViewRequest']
+      | components['schemas']['OrderSelectRequest']
+      | components['schemas']['OrderSignRequest'];
     /** @description OAuth 2.0 bearer token for the CDS client's FHIR server (CDS Hooks 2.0, "Passing the Access Token to the CDS Service"). */
     FhirAuthorization: {
       /** @description The access token. Never logged. */
@@ -562,21 +548,49 @@ export interface components {
     HookInstance: string;
     /**
      * Format: uri
-     * @description Base URL of the CDS client's FHIR server, http or https (https when production data is exchanged). The service fetches the prefetch keys it was not given from here.
+     * @description Base URL of the CDS client's FHIR server: an absolute http or https URL with a host (https when production data is exchanged). The service fetches the prefetch keys it was not given from here.
      */
     FhirServer: string;
-    /** @description Prefetched data, keyed by the prefetch keys the service declares in discovery (the same ten keys for every service). A declared key that is absent was not fetched by the client (the service may fetch it itself); a declared key whose value is `null` means there is no data. A search result is a `searchset` Bundle; an OperationOutcome means the client failed to fetch it. Keys the service does not declare are ignored: not read and not validated (CDS Hooks 2.0 "Prefetch Template": the service asks only for what it declared, and the spec's own example sends a `"user": "123"` key; docs/protocol.md "Prefetch keys"). */
+    /** @description Prefetched data, keyed by the prefetch keys the service declares in discovery (the same ten keys for every service). A declared key that is absent was not fetched by the client (the service may fetch it itself); a declared key whose value is `null` means there is no data. `patient` is a Patient resource and every other key a search result (a `searchset` Bundle, PrefetchSearchResult); an OperationOutcome means the client failed to fetch the key. Anything else in a declared key is refused with 400. Keys the service does not declare are ignored: not read and not validated (CDS Hooks 2.0 "Prefetch Template": the service asks only for what it declared, and the spec's own example sends a `"user": "123"` key; docs/protocol.md "Prefetch keys"). */
     Prefetch: {
-      patient?: components['schemas']['FhirResource'] | null;
-      labs?: components['schemas']['FhirResource'] | null;
-      boneDensity?: components['schemas']['FhirResource'] | null;
-      conditions?: components['schemas']['FhirResource'] | null;
-      medicationRequests?: components['schemas']['FhirResource'] | null;
-      medicationStatements?: components['schemas']['FhirResource'] | null;
-      medicationAdministrations?: components['schemas']['FhirResource'] | null;
-      medicationDispenses?: components['schemas']['FhirResource'] | null;
-      allergies?: components['schemas']['FhirResource'] | null;
-      procedures?: components['schemas']['FhirResource'] | null;
+      patient?:
+        components['schemas']['PrefetchPatient'] | components['schemas']['PrefetchFailure'] | null;
+      labs?:
+        | components['schemas']['PrefetchSearchResult']
+        | components['schemas']['PrefetchFailure']
+        | null;
+      boneDensity?:
+        | components['schemas']['PrefetchSearchResult']
+        | components['schemas']['PrefetchFailure']
+        | null;
+      conditions?:
+        | components['schemas']['PrefetchSearchResult']
+        | components['schemas']['PrefetchFailure']
+        | null;
+      medicationRequests?:
+        | components['schemas']['PrefetchSearchResult']
+        | components['schemas']['PrefetchFailure']
+        | null;
+      medicationStatements?:
+        | components['schemas']['PrefetchSearchResult']
+        | components['schemas']['PrefetchFailure']
+        | null;
+      medicationAdministrations?:
+        | components['schemas']['PrefetchSearchResult']
+        | components['schemas']['PrefetchFailure']
+        | null;
+      medicationDispenses?:
+        | components['schemas']['PrefetchSearchResult']
+        | components['schemas']['PrefetchFailure']
+        | null;
+      allergies?:
+        | components['schemas']['PrefetchSearchResult']
+        | components['schemas']['PrefetchFailure']
+        | null;
+      procedures?:
+        | components['schemas']['PrefetchSearchResult']
+        | components['schemas']['PrefetchFailure']
+        | null;
     } & {
       [key: string]: unknown;
     };
@@ -851,6 +865,23 @@ export interface components {
         current: boolean;
         doses: string[];
       }[];
+    };
+    /** @description The `patient` prefetch key: the Patient resource (a FHIR read), passed on unchecked beyond its `resourceType`. */
+    PrefetchPatient: {
+      /** @constant */
+      resourceType: 'Patient';
+    };
+    /** @description A search prefetch key: the `searchset` Bundle of the search. Its `entry` items are objects whose `resource` (when present) has a `resourceType`; its `link` items (paging) have a string `relation` and `url`. A `next` link makes the service fetch the remaining pages from `fhirServer` (412 without one); an entry with a 4xx / 5xx `response.status` or an error OperationOutcome makes it run the whole search there. */
+    PrefetchSearchResult: {
+      link?: {
+        relation: string;
+        url: string;
+      }[];
+    } & components['schemas']['Bundle'];
+    /** @description An OperationOutcome in place of a prefetch key: the client could not fetch it. The service then fetches the key from `fhirServer` itself (412 when the request has none). */
+    PrefetchFailure: {
+      /** @constant */
+      resourceType: 'OperationOutcome';
     };
   };
   responses: {
