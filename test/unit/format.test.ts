@@ -4,12 +4,12 @@ import type { Language } from '../../src/cards/texts';
 
 const LOCALES: Record<Language, string> = { nb: 'nb-NO', en: 'en-GB', da: 'da-DK', sv: 'sv-SE' };
 
-/** What formatDate did before it put dates together from parts: Intl for every date. */
+/** What formatDate did before it put dates together from parts: Intl for every date (two-digit days in nb / da / sv). */
 function reference(value: string, language: Language): string {
   const day = value.slice(0, 10);
   if (!/^\d{4}-\d{2}-\d{2}/.test(day)) return day;
   return new Intl.DateTimeFormat(LOCALES[language], {
-    day: 'numeric',
+    day: language === 'en' ? 'numeric' : '2-digit',
     month: language === 'en' ? 'short' : '2-digit',
     year: 'numeric',
     timeZone: 'UTC',
