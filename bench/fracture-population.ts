@@ -128,11 +128,14 @@ export function defaultPeriod(now: Date): { from: string; to: string } {
 
 function pick<T>(rnd: () => number, weighted: readonly (readonly [T, number])[]): T {
   let x = rnd();
+  let last: T | undefined;
   for (const [value, weight] of weighted) {
     if (x < weight) return value;
     x -= weight;
+    last = value;
   }
-  return weighted[weighted.length - 1]![0];
+  if (last === undefined) throw new Error('pick: nothing to pick from');
+  return last;
 }
 
 const isoDay = (time: number): string => new Date(time).toISOString().slice(0, 10);
@@ -199,7 +202,10 @@ export function generatePatient(index: number, options: PopulationOptions): Gene
   resources.push(sentinel);
   const diagnoses = 2 + Math.floor(rnd() * 2);
   for (let n = 0; n < diagnoses; n += 1) {
-    const coding = OTHER_DIAGNOSES[Math.floor(rnd() * OTHER_DIAGNOSES.length)]!;
+    const coding: Coding = OTHER_DIAGNOSES[Math.floor(rnd() * OTHER_DIAGNOSES.length)] ?? {
+      system: SYSTEM.icd10,
+      code: 'I10',
+    };
     resources.push({
       resourceType: 'Condition',
       id: id('dx'),

@@ -131,7 +131,7 @@ export async function runWorklistBulk(
   const idsByPartition: string[][] = Array.from({ length: partitions }, () => []);
   for await (const id of fracturePatientIds(source, settings.period, counting)) {
     population.add(id);
-    idsByPartition[partitionOf(id, partitions)]!.push(id);
+    idsByPartition[partitionOf(id, partitions)]?.push(id);
     hooks.onProgress?.({ found: population.size, done: 0 });
   }
 
@@ -203,7 +203,7 @@ export async function runWorklistBulk(
     const tally = new IndicatorTally();
     const progress: Progress = { found: population.size, done: 0 };
     for (let index = 0; index < partitions; index += 1) {
-      const ids = idsByPartition[index]!;
+      const ids = idsByPartition[index] ?? [];
       if (ids.length === 0) continue;
       const byPatient = new Map<string, FhirResource[]>();
       if (writers[index]) {

@@ -88,22 +88,24 @@ describe('the generated fracture population', () => {
   });
 
   it('loads as one transaction: POSTs with urn:uuid references to the patient', () => {
-    const bundle: Bundle = transactionBundle(patients.slice(0, 2));
+    const [first, second] = patients;
+    if (!first || !second) throw new Error('no patients');
+    const bundle: Bundle = transactionBundle([first, second]);
     const entries = bundle.entry ?? [];
     expect(bundle.type).toBe('transaction');
-    expect(entries).toHaveLength(patients[0]!.resources.length + patients[1]!.resources.length);
-    const patientEntry = entries[0]!;
-    expect(patientEntry.request).toEqual({ method: 'POST', url: 'Patient' });
-    expect(patientEntry.fullUrl).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
-    expect(patientEntry.resource).toMatchObject({
-      identifier: [{ system: 'urn:fls:bench-patient', value: patients[0]!.patientId }],
+    expect(entries).toHaveLength(first.resources.length + second.resources.length);
+    const patientEntry = entries[0];
+    expect(patientEntry?.request).toEqual({ method: 'POST', url: 'Patient' });
+    expect(patientEntry?.fullUrl).toMatch(/^urn:uuid:[0-9a-f-]{36}$/);
+    expect(patientEntry?.resource).toMatchObject({
+      identifier: [{ system: 'urn:fls:bench-patient', value: first.patientId }],
     });
-    for (const entry of entries.slice(1, patients[0]!.resources.length)) {
+    for (const entry of entries.slice(1, first.resources.length)) {
       expect(entry.resource?.id).toBeUndefined();
-      expect(referenceOf(entry.resource as FhirResource)).toBe(patientEntry.fullUrl);
+      expect(referenceOf(entry.resource as FhirResource)).toBe(patientEntry?.fullUrl);
     }
     expect(new Set(entries.map((entry) => entry.fullUrl)).size).toBe(entries.length);
     // The same patients give the same Bundle.
-    expect(transactionBundle(patients.slice(0, 2))).toEqual(bundle);
+    expect(transactionBundle([first, second])).toEqual(bundle);
   });
 });

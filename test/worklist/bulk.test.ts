@@ -8,6 +8,7 @@ import type { FhirResource, Medication, MedicationRequest } from 'fhir/r4';
 import type { ServerResponse } from 'node:http';
 import { DEFAULT_GUIDELINE_CONFIG } from '../../src/guideline/config';
 import { runWorklistBulk, BULK_TYPES } from '../../src/worklist/bulk';
+import { main } from '../../src/worklist/cli';
 import type { WorklistSettings } from '../../src/worklist/engine';
 import {
   runWorklist,
@@ -55,7 +56,8 @@ const UNASKED = {
 
 const GENERATED = [...generatePopulation(60, { seed: 7, now: NOW, period: PERIOD })];
 /** A generated patient with a treatment decision due: the Medication by reference starts it. */
-const TREATED = GENERATED.find((patient) => patient.scenario === 'decision-due')!.patientId;
+const TREATED =
+  GENERATED.find((patient) => patient.scenario === 'decision-due')?.patientId ?? 'none';
 
 function population(): FhirResource[] {
   const generated = GENERATED;
@@ -137,10 +139,11 @@ const source = (server: FakeFhirServer): WorklistSource => ({
   concurrency: 4,
 });
 
-const withoutRequests = (report: WorklistReport): Omit<WorklistReport, 'fhirRequests'> => {
-  const { fhirRequests: _ignored, ...rest } = report;
-  return rest;
-};
+/** The report without its request count (the one figure the two paths must differ in). */
+const withoutRequests = (report: WorklistReport): WorklistReport => ({
+  ...report,
+  fhirRequests: 0,
+});
 
 describe('the worklist by Bulk Data $export', () => {
   let server: FakeFhirServer;
@@ -179,10 +182,11 @@ describe('the worklist by Bulk Data $export', () => {
 
     // One kick-off with the prefetch's types and Observation filter, with the token.
     expect(exported.kickoffs).toHaveLength(1);
-    const kickoff = new URL(`http://x/${exported.kickoffs[0]!.query}`);
+    const [request] = exported.kickoffs;
+    const kickoff = new URL(`http://x/${request?.query ?? ''}`);
     expect(kickoff.searchParams.get('_type')?.split(',')).toEqual([...BULK_TYPES]);
     expect(kickoff.searchParams.get('_typeFilter')).toMatch(/^Observation\?code=.*2000-8/);
-    expect(exported.kickoffs[0]!.authorization).toBe('Bearer token-1');
+    expect(request?.authorization).toBe('Bearer token-1');
     // Retry-After 120 s honoured up to the cap, once per busy answer.
     expect(waits).toEqual([5_000, 5_000]);
     // Far fewer requests than ten per patient.
@@ -234,4 +238,42 @@ describe('the worklist by Bulk Data $export', () => {
       ),
     ).rejects.toThrow(/not complete within 1 s/);
   });
+
+  it('is the CLI’s --bulk, with the same output as without it', async () => {
+    const run = async (extra: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await main(
+        [
+          '--fhir',
+          server.baseUrl,
+          '--from',
+          PERIOD.from,
+          '--to',
+          PERIOD.to,
+          '--format',
+          'csv',
+          ...extra,
+        ],
+        {
+          stdout: (text) => (stdout += text),
+          stderr: (text) => (stderr += text),
+          progress: false,
+          env: {},
+          now: () => NOW,
+          fhir: { searchCount: 50 },
+          bulk: { sleep: async () => undefined, partitions: 3 },
+        },
+      );
+      return { code, stdout, stderr };
+    };
+    const bySearch = await run([]);
+    serveExport(server, { busyPolls: 1 });
+    const byBulk = await run(['--bulk', '--timeout', '60']);
+    expect(byBulk).toEqual({ code: 0, stdout: bySearch.stdout, stderr: '' });
+    expect(bySearch.stdout.split('\n').length).toBeGreaterThan(60);
+    const bad = await run(['--timeout', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^worklist: --timeout: timeout must be a whole number of seconds/);
+  }, 60_000);
 });
