@@ -7,7 +7,9 @@
  * reporting wall time, FHIR requests per patient, peak heap / RSS of the
  * worklist process, and that both paths give the same rows.
  *
- * Flags: --worklist --sizes=1000,10000 --paths=search,bulk --fhir=hapi|http://127.0.0.1:PORT/fhir
+ * Flags: --worklist --sizes=1000,10000 --paths=search,bulk --fhir=hapi|fake|http://127.0.0.1:PORT/fhir
+ *        (fake: bench/worklist-fake-fhir.ts — the worklist's own memory and requests at
+ *        sizes HAPI would need hours for; its times say nothing about a real server)
  *        --loaded=N (patients 0…N-1 of the seed are already on --fhir=URL) --seed=1
  *        --concurrency=4 (patients read at once, search path) --batch=20 --parallel=2 (loader)
  *        --heap-limit=MB (the worklist child's --max-old-space-size) --out=FILE
@@ -67,8 +69,8 @@ function parseArgs(argv: string[]): Args {
     throw new Error('--paths: search and / or bulk');
   }
   const fhir = flags.get('fhir') ?? 'hapi';
-  if (fhir !== 'hapi' && !fhir.startsWith('http://')) {
-    throw new Error('--fhir: hapi or the http:// base URL of a loopback FHIR server');
+  if (fhir !== 'hapi' && fhir !== 'fake' && !fhir.startsWith('http://')) {
+    throw new Error('--fhir: hapi, fake or the http:// base URL of a loopback FHIR server');
   }
   return {
     sizes,
@@ -110,6 +112,42 @@ function runChild(args: string[], nodeArgs: string[], resultFile: string): Promi
   });
 }
 
+/** bench/worklist-fake-fhir.ts with `patients` generated patients, in a child process. */
+function startFake(
+  patients: number,
+  seed: number,
+  now: Date,
+): Promise<{ baseUrl: string; close: () => Promise<void> }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/bench/worklist-fake-fhir.js')], {
+      env: {
+        ...process.env,
+        PATIENTS: String(patients),
+        SEED: String(seed),
+        NOW: now.toISOString(),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.once('exit', (code) => reject(new Error(`the fake FHIR server exited (${code})`)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const match = /ready (\S+)/.exec(output);
+      if (match?.[1]) {
+        child.removeAllListeners('exit');
+        resolvePromise({
+          baseUrl: match[1],
+          close: () =>
+            new Promise((done) => {
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+  });
+}
+
 const log = (text: string): void => {
   process.stdout.write(`${text}\n`);
 };
@@ -133,12 +171,22 @@ export async function worklistBench(argv: string[]): Promise<void> {
     loadAverageAtStart: os.loadavg().map((v) => Math.round(v * 100) / 100),
   };
   log(`worklist bench: ${JSON.stringify(machine)}`);
-  const server = await openFhirServer(args.fhir, ROOT, logDir);
+  const fake = args.fhir === 'fake';
+  const server = fake
+    ? { baseUrl: '', note: 'fake', close: async () => undefined }
+    : await openFhirServer(args.fhir, ROOT, logDir);
   const results: unknown[] = [];
   try {
-    log(`FHIR server: ${server.baseUrl} (${server.note})`);
+    log(
+      `FHIR server: ${fake ? 'bench/worklist-fake-fhir.ts, one per size' : `${server.baseUrl} (${server.note})`}`,
+    );
     let loaded = args.fhir === 'hapi' ? 0 : args.loaded;
     for (const size of args.sizes) {
+      const fakeServer = fake ? await startFake(size, args.seed, now) : undefined;
+      if (fakeServer) {
+        server.baseUrl = fakeServer.baseUrl;
+        loaded = size;
+      }
       if (size > loaded) {
         const started = performance.now();
         let lastLog = 0;
@@ -207,6 +255,7 @@ export async function worklistBench(argv: string[]): Promise<void> {
           kind: 'worklist',
           path,
           loaded: size,
+          server: fake ? 'fake' : 'hapi',
           population: patients,
           rows: report.patients.length,
           wallS: Math.round(child.wallMs / 100) / 10,
@@ -227,6 +276,7 @@ export async function worklistBench(argv: string[]): Promise<void> {
         results.push({ kind: 'same-rows', loaded: size, same });
         log(`size ${size}: search and bulk reports ${same ? 'identical' : 'DIFFER'}`);
       }
+      await fakeServer?.close();
     }
   } finally {
     await server.close();

@@ -7,7 +7,7 @@
  * 2. Meanwhile, the population: the same sentinel-fracture search as the search path
  *    (so both paths list exactly the same patients); only the ids are kept.
  * 3. Poll the status URL (Retry-After honoured, capped), then download each NDJSON
- *    file as a stream, line by line. A line for a patient in the population goes to
+ *    file to a temporary file and read it back line by line. A line for a patient in the population goes to
  *    one of `partitions` temporary files by a hash of the patient id; everything
  *    else is dropped (Medications referred to by a medication resource are kept,
  *    as the prefetch's `_include` brings them).
@@ -19,10 +19,11 @@
  * Memory: the rows, the population's ids, the Medications, and one partition of
  * FHIR data at a time — not the export.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { FhirResource, Reference } from 'fhir/r4';
 import { BONE_CODES, LAB_CODES, type CodeEntry } from '../fhir/code-lists';
 import { tokenList } from '../fhir/codes';
@@ -168,6 +169,7 @@ export async function runWorklistBulk(
           base,
           fileHeaders,
           source.fhir.timeoutMs,
+          dir,
         )) {
           let resource: FhirResource;
           try {
@@ -310,13 +312,19 @@ async function poll(
   }
 }
 
-/** The lines of one NDJSON file, read as they arrive (never the whole file in memory). */
+/**
+ * The lines of one NDJSON file, never the whole file in memory: the download goes
+ * to a temporary file first (as fast as the server sends it: a slow reader of a
+ * fast HTTP stream made Node's stream buffer grow and its reads quadratic), then
+ * the file is read back line by line.
+ */
 async function* ndjsonLines(
   fetchImpl: typeof fetch,
   url: string,
   base: string,
   headers: Record<string, string>,
   timeoutMs: number,
+  dir: string,
 ): AsyncGenerator<string> {
   let response: Response;
   try {
@@ -333,30 +341,26 @@ async function* ndjsonLines(
       `a file of the $export on ${base} could not be downloaded (HTTP ${response.status})`,
     );
   }
+  const file = join(dir, 'download.ndjson');
+  const out = createWriteStream(file);
   const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let start = 0;
-      for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n', start)) {
-        const line = buffer.slice(start, end).trim();
-        if (line) yield line;
-        start = end + 1;
-      }
-      buffer = buffer.slice(start);
+      if (!out.write(value)) await new Promise<void>((resolve) => out.once('drain', resolve));
     }
-  } catch (error) {
-    if (error instanceof WorklistSourceError) throw error;
+  } catch {
     throw new WorklistSourceError(`a file of the $export on ${base} broke off while downloading`);
   } finally {
     reader.releaseLock();
+    await new Promise<void>((resolve) => out.end(() => resolve()));
   }
-  const last = (buffer + decoder.decode()).trim();
-  if (last) yield last;
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  for await (const line of lines) {
+    const trimmed = line.trim();
+    if (trimmed) yield trimmed;
+  }
 }
 
 /** Links the manifest gives must stay on the FHIR server's origin when they get the token. */
