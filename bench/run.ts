@@ -22,6 +22,7 @@
  *        --store=embedded,postgres (embedded: the default store, a fresh file per
  *          run; postgres: DATABASE_URL, e.g. from scripts/with-postgres.sh; the
  *          first store listed serves scenarios 2 and 4)
+ *        --worklist: the worklist at scale instead (bench/worklist.ts has its flags)
  */
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -40,6 +41,7 @@ import {
 import { benchPatient, requestBodies, SIZES, type BenchPatient } from './patient';
 import { formatSummary, summariseProfile, type ProfileSummary } from './profile-summary';
 import { cpuSeconds, peakRssMb, rssMb, startChild, stopChild } from './servers';
+import { worklistBench } from './worklist';
 
 const ROOT = resolve(__dirname, '../..');
 const SERVICE_SCRIPT = join(ROOT, 'dist/src/main.js');
@@ -478,6 +480,11 @@ function wanted(args: Args, label: string): boolean {
 }
 
 async function main(): Promise<void> {
+  // `--worklist`: the worklist at scale, a benchmark of its own (bench/worklist.ts).
+  if (process.argv.includes('--worklist')) {
+    await worklistBench(process.argv.slice(2));
+    return;
+  }
   const args = parseArgs(process.argv.slice(2));
   const logDir = mkdtempSync(join(os.tmpdir(), 'fls-bench-'));
   extraServiceEnv = args.serviceEnv;

@@ -3,7 +3,8 @@
  *   [--profile no|dk|se] [--format table|json|csv] [--out FILE]` (pathway.md
  * "Interfaces"). Optional: --token (or WORKLIST_FHIR_TOKEN) for a server that
  * wants a bearer token, --concurrency (patients read at once, default 4),
- * GUIDELINE_CONFIG_FILE as for the service. Errors are one line on stderr and
+ * --timeout (seconds per FHIR request, default 30), --bulk (read the population's data by Bulk Data `$export` instead of ten
+ * searches per patient: src/worklist/bulk.ts), GUIDELINE_CONFIG_FILE as for the service. Errors are one line on stderr and
  * exit code 1 (2 for bad options); never a stack trace.
  */
 import { writeFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import type { RetryOptions } from '../fhir/client';
 import type { GuidelineConfig } from '../guideline/config';
 import { formatReport } from './format';
 import { parseFhirBase, parseFormat, parsePeriod, parseProfile, WorklistInputError } from './input';
+import { BULK_DEFAULTS, runWorklistBulk, type BulkOptions } from './bulk';
 import { runWorklist, WORKLIST_FHIR, WorklistSourceError, type Progress } from './population';
 
 export interface CliIo {
@@ -25,10 +27,12 @@ export interface CliIo {
   fetch?: typeof fetch;
   /** Tests: shorter backoff, smaller pages than the CLI's. */
   fhir?: { retry?: RetryOptions; searchCount?: number };
+  /** Tests: no real waiting between `$export` status polls. */
+  bulk?: Partial<BulkOptions>;
 }
 
 const USAGE =
-  'usage: npm run worklist -- --fhir <base URL> --from YYYY-MM-DD --to YYYY-MM-DD [--profile no|dk|se] [--format table|json|csv] [--out FILE] [--token TOKEN] [--concurrency N]';
+  'usage: npm run worklist -- --fhir <base URL> --from YYYY-MM-DD --to YYYY-MM-DD [--profile no|dk|se] [--format table|json|csv] [--out FILE] [--token TOKEN] [--concurrency N] [--bulk] [--timeout SECONDS]';
 
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -45,6 +49,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         out: { type: 'string' },
         token: { type: 'string' },
         concurrency: { type: 'string' },
+        bulk: { type: 'boolean', default: false },
+        timeout: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -69,6 +75,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       profile: parseProfile(values.profile, 'no'),
       format: parseFormat(values.format, 'table'),
       concurrency: parseConcurrency(values.concurrency),
+      timeoutMs: parseTimeout(values.timeout),
     };
     guideline = loadGuidelineConfig(io.env.GUIDELINE_CONFIG_FILE);
   } catch (error) {
@@ -93,20 +100,26 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stderr(`\r\u001b[Kpatients found ${progress.found}, read ${progress.done}`);
   };
   try {
-    const report = await runWorklist(
-      {
-        baseUrl: options.baseUrl,
-        ...(token ? { accessToken: token } : {}),
-        fhir: {
-          ...WORKLIST_FHIR,
-          ...(io.fetch ? { fetch: io.fetch } : {}),
-          ...io.fhir,
-        },
-        concurrency: options.concurrency,
+    const source = {
+      baseUrl: options.baseUrl,
+      ...(token ? { accessToken: token } : {}),
+      fhir: {
+        ...WORKLIST_FHIR,
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(io.fetch ? { fetch: io.fetch } : {}),
+        ...io.fhir,
       },
-      { period: options.period, now: io.now(), guideline, profile: options.profile },
-      { onProgress: drawProgress },
-    );
+      concurrency: options.concurrency,
+    };
+    const settings = { period: options.period, now: io.now(), guideline, profile: options.profile };
+    const report = values.bulk
+      ? await runWorklistBulk(
+          source,
+          settings,
+          { onProgress: drawProgress },
+          { ...BULK_DEFAULTS, ...io.bulk },
+        )
+      : await runWorklist(source, settings, { onProgress: drawProgress });
     if (io.progress) io.stderr('\r\u001b[K');
     const text = formatReport(report, options.format);
     if (values.out) {
@@ -139,6 +152,19 @@ function parseConcurrency(value: string | undefined): number {
     throw new WorklistInputError('concurrency', 'concurrency must be a whole number from 1 to 32');
   }
   return n;
+}
+
+/** --timeout: seconds one FHIR request may take (a big server's search pages can be slow). */
+function parseTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 3600) {
+    throw new WorklistInputError(
+      'timeout',
+      'timeout must be a whole number of seconds from 1 to 3600',
+    );
+  }
+  return n * 1000;
 }
 
 /* istanbul ignore next -- the process entry point; tests call main() */

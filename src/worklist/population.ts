@@ -278,6 +278,17 @@ export async function runWorklist(
     if (failure instanceof WorklistSourceError) throw failure;
     throw new WorklistSourceError(`the fracture search on ${source.baseUrl} failed`);
   }
+  return worklistReport(settings, rows, excluded, tally, fhirRequests);
+}
+
+/** The report of a run (search or Bulk Data path): rows in a stable order, the indicators. */
+export function worklistReport(
+  settings: WorklistSettings,
+  rows: WorklistRow[],
+  excluded: ExcludedPatient[],
+  tally: IndicatorTally,
+  fhirRequests: number,
+): WorklistReport {
   rows.sort(
     (a, b) =>
       (a.sentinelFracture?.date ?? '').localeCompare(b.sentinelFracture?.date ?? '') ||
@@ -298,7 +309,7 @@ export async function runWorklist(
 }
 
 /** evaluatePatient, but data that breaks it makes the patient undecided, never a crashed run. */
-function evaluateSafely(
+export function evaluateSafely(
   patientId: string,
   resources: FhirResource[],
   settings: WorklistSettings,

@@ -1,6 +1,7 @@
 package no.fls.cds.hapi;
 
 import ca.uhn.fhir.batch2.jobs.config.Batch2JobsConfig;
+import ca.uhn.fhir.batch2.jobs.export.BulkDataExportProvider;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.IValidationSupport;
 import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
@@ -68,6 +69,13 @@ public class HapiServerConfig {
     s.setAllowExternalReferences(true);
     // Keep paged search results around long enough for slow test runs.
     s.setExpireSearchResultsAfterMillis(60L * 60L * 1000L);
+    // Bulk Data $export (the worklist's path for large populations, docs/worklist.md "Scale"):
+    // a fresh export every time (a reused job would miss data loaded since).
+    s.setEnableTaskBulkExportJobExecution(true);
+    s.setEnableBulkExportJobReuse(false);
+    // Batch2 moves a job to its next step on a one-minute maintenance pass; fast tracking
+    // lets a job with one chunk per step go on at once (an export here: minutes → seconds).
+    s.setJobFastTrackingEnabled(true);
     return s;
   }
 
@@ -141,10 +149,13 @@ public class HapiServerConfig {
       JpaStorageSettings storageSettings,
       ISearchParamRegistry searchParamRegistry,
       IValidationSupport validationSupport,
-      DatabaseBackedPagingProvider pagingProvider) {
+      DatabaseBackedPagingProvider pagingProvider,
+      BulkDataExportProvider bulkDataExportProvider) {
     RestfulServer server = new RestfulServer(fhirContext);
     server.registerProviders(resourceProvidersR4.createProviders());
     server.registerProvider(systemProvider);
+    // $export at system, Group and Patient level (kick-off, status polling, NDJSON as Binary).
+    server.registerProvider(bulkDataExportProvider);
     JpaCapabilityStatementProvider capabilities =
         new JpaCapabilityStatementProvider(
             server, systemDao, storageSettings, searchParamRegistry, validationSupport);
