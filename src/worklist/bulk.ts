@@ -28,12 +28,11 @@ import type { FhirResource, Reference } from 'fhir/r4';
 import { BONE_CODES, LAB_CODES, type CodeEntry } from '../fhir/code-lists';
 import { tokenList } from '../fhir/codes';
 import { patientIdOf } from '../patient/references';
-import type { ExcludedPatient, WorklistRow, WorklistSettings } from './engine';
-import { IndicatorTally } from './indicators';
+import type { WorklistRow, WorklistSettings } from './engine';
 import {
   evaluateSafely,
   fracturePatientIds,
-  worklistReport,
+  WorklistCollector,
   WorklistSourceError,
   type Progress,
   type WorklistReport,
@@ -200,9 +199,7 @@ export async function runWorklistBulk(
     }
 
     // 4. One partition at a time: group by patient, evaluate, keep only the rows.
-    const rows: WorklistRow[] = [];
-    const excluded: ExcludedPatient[] = [];
-    const tally = new IndicatorTally();
+    const collected = new WorklistCollector(hooks.onRow);
     const progress: Progress = { found: population.size, done: 0 };
     for (let index = 0; index < partitions; index += 1) {
       const ids = idsByPartition[index] ?? [];
@@ -221,17 +218,12 @@ export async function runWorklistBulk(
       }
       for (const patientId of ids) {
         const resources = withIncludedMedications(byPatient.get(patientId) ?? [], medications);
-        const result = evaluateSafely(patientId, resources, settings);
-        if (result.kind === 'row') {
-          rows.push(result.row);
-          tally.add(result.row);
-          hooks.onRow?.(result.row);
-        } else excluded.push(result.excluded);
+        collected.add(evaluateSafely(patientId, resources, settings));
         progress.done += 1;
         hooks.onProgress?.({ ...progress });
       }
     }
-    return worklistReport(settings, rows, excluded, tally, fhirRequests);
+    return collected.report(settings, fhirRequests);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -241,9 +241,7 @@ export async function runWorklist(
     return baseFetch(input, init);
   };
   const ids = fracturePatientIds(source, settings.period, counting);
-  const rows: WorklistRow[] = [];
-  const excluded: ExcludedPatient[] = [];
-  const tally = new IndicatorTally();
+  const collected = new WorklistCollector(hooks.onRow);
   const progress: Progress = { found: 0, done: 0 };
   let failure: unknown;
 
@@ -261,14 +259,11 @@ export async function runWorklist(
       hooks.onProgress?.({ ...progress });
       const patientId = next.value;
       const read = await readPatient(source, patientId, counting);
-      const result = read.ok
-        ? evaluateSafely(patientId, read.resources, settings)
-        : { kind: 'row' as const, row: unreadableRow(patientId, read.reason) };
-      if (result.kind === 'row') {
-        rows.push(result.row);
-        tally.add(result.row);
-        hooks.onRow?.(result.row);
-      } else excluded.push(result.excluded);
+      collected.add(
+        read.ok
+          ? evaluateSafely(patientId, read.resources, settings)
+          : { kind: 'row', row: unreadableRow(patientId, read.reason) },
+      );
       progress.done += 1;
       hooks.onProgress?.({ ...progress });
     }
@@ -278,11 +273,32 @@ export async function runWorklist(
     if (failure instanceof WorklistSourceError) throw failure;
     throw new WorklistSourceError(`the fracture search on ${source.baseUrl} failed`);
   }
-  return worklistReport(settings, rows, excluded, tally, fhirRequests);
+  return collected.report(settings, fhirRequests);
 }
 
-/** The report of a run (search or Bulk Data path): rows in a stable order, the indicators. */
-export function worklistReport(
+/** What one run (search or Bulk Data path) keeps: the rows, the excluded and the indicator tally. */
+export class WorklistCollector {
+  private readonly rows: WorklistRow[] = [];
+  private readonly excluded: ExcludedPatient[] = [];
+  private readonly tally = new IndicatorTally();
+
+  constructor(private readonly onRow?: (row: WorklistRow) => void) {}
+
+  add(result: PatientResult): void {
+    if (result.kind === 'row') {
+      this.rows.push(result.row);
+      this.tally.add(result.row);
+      this.onRow?.(result.row);
+    } else this.excluded.push(result.excluded);
+  }
+
+  /** The report: rows in a stable order, the indicators. */
+  report(settings: WorklistSettings, fhirRequests: number): WorklistReport {
+    return worklistReport(settings, this.rows, this.excluded, this.tally, fhirRequests);
+  }
+}
+
+function worklistReport(
   settings: WorklistSettings,
   rows: WorklistRow[],
   excluded: ExcludedPatient[],
