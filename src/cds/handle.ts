@@ -48,9 +48,10 @@ export async function callService(
   const draftOrders = (request.context.draftOrders?.entry ?? []).flatMap((entry) =>
     entry.resource ? [entry.resource as FhirResource] : [],
   );
+  const resources = Object.values(prefetch.resources).flat();
   const snapshot = buildSnapshot({
     patientId: request.context.patientId,
-    resources: Object.values(prefetch.resources).flat(),
+    resources,
     draftOrders,
     ...(service.hook === 'order-select' && request.context.selections
       ? { selections: request.context.selections }
@@ -74,8 +75,7 @@ export async function callService(
     ...(deps.guideline.orders.labPackage ? { labPackage: deps.guideline.orders.labPackage } : {}),
     // Suggestions that update an order (R14's draft, R19's current order) need the resource itself.
     resourceOf: (reference) =>
-      findByReference(draftOrders, reference) ??
-      findByReference(Object.values(prefetch.resources).flat(), reference),
+      findByReference(draftOrders, reference) ?? findByReference(resources, reference),
   });
   if (service.hook === 'patient-view' && deps.pagesBaseUrl) {
     linkPatientPage(cards, deps.pagesBaseUrl, request.context.patientId, language);

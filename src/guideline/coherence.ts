@@ -4,20 +4,17 @@
  * (R3's treatmentOptions, R20 / R21 with eGFR < 35); this table is the response-wide
  * rule, applied once after all rules ran, so a new rule cannot break it.
  */
-import type { RegimenDrug } from '../fhir/regimens';
-import { REGIMENS } from '../fhir/regimens';
+import {
+  ANTIRESORPTIVE_DRUGS as ANTIRESORPTIVES,
+  ORAL_BISPHOSPHONATES,
+  type MedicationClass,
+} from '../fhir/code-lists';
+import { REGIMENS, type RegimenDrug } from '../fhir/regimens';
 import type { RecommendationCode } from './catalogue';
 import type { Finding, SuggestionSpec } from './finding';
 
-const ORAL_BISPHOSPHONATES: readonly RegimenDrug[] = ['alendronate', 'risedronate', 'ibandronate'];
-const ANTIRESORPTIVES: readonly RegimenDrug[] = [
-  ...ORAL_BISPHOSPHONATES,
-  'zoledronicAcid',
-  'denosumab',
-];
-
 /** What each card blocks, with the rule sentence that says so. */
-export const BLOCKED_BY: Partial<Record<RecommendationCode, readonly RegimenDrug[]>> = {
+export const BLOCKED_BY: Partial<Record<RecommendationCode, readonly MedicationClass[]>> = {
   // R6: "kalsium må normaliseres før oppstart" of antiresorptive treatment.
   hypocalcaemia: ANTIRESORPTIVES,
   // R7: calcium supplement contraindicated; vitamin D too while not worked up.
@@ -42,7 +39,7 @@ export function orderedDrugs(spec: SuggestionSpec): RegimenDrug[] {
 
 /** The findings with every suggestion that orders a drug another finding blocks removed. */
 export function withoutBlockedSuggestions(findings: readonly Finding[]): Finding[] {
-  const blocked = new Set(findings.flatMap((finding) => BLOCKED_BY[finding.code] ?? []));
+  const blocked = new Set<string>(findings.flatMap((finding) => BLOCKED_BY[finding.code] ?? []));
   if (blocked.size === 0) return [...findings];
   return findings.map((finding) => {
     const suggestions = finding.suggestions;

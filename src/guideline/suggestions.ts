@@ -85,6 +85,18 @@ function addMonths(time: number, months: number): number {
   return date.getTime();
 }
 
+/** A due window, or a single day when it has shrunk to one (an overdue order is for today). */
+export function dueBetween(from: number, to: number): Due {
+  const start = isoDay(from);
+  const end = isoDay(to);
+  return end === start ? { start } : { start, end };
+}
+
+/** An order's due day: the milestone, or today when it has passed (an overdue order is for now). */
+export function notBefore(at: number, now: Date): Due {
+  return { start: isoDay(Math.max(at, now.getTime())) };
+}
+
 /** Calcium is always ordered with albumin (rules.md "Coherence": corrected calcium needs both). */
 export const START_MONITORING_LABS: readonly OrderableLabKey[] = [
   'calciumTotal',

@@ -24,9 +24,8 @@ import {
   tScoreEvidence,
   yearsBetween,
 } from '../facts';
-import type { Due } from '../../fhir/orderables';
 import type { Evidence, Finding, SuggestionSpec } from '../finding';
-import { isoDay, startTreatmentSuggestions } from '../suggestions';
+import { dueBetween, isoDay, notBefore, startTreatmentSuggestions } from '../suggestions';
 import { treatmentOptions } from './before-treatment';
 import { isBelow, labEvidence, lowEgfr } from '../labs';
 
@@ -252,18 +251,6 @@ export function followupLabsDue(
       { kind: 'order-labs', labs: missing, due: notBefore(milestone.at, now), recommended: true },
     ],
   };
-}
-
-/** A due window, or a single day when it has shrunk to one (an overdue order is for today). */
-function window(from: number, to: number): Due {
-  const start = isoDay(from);
-  const end = isoDay(to);
-  return end === start ? { start } : { start, end };
-}
-
-/** An order's due day: the milestone, or today when it has passed (an overdue order is for now). */
-function notBefore(at: number, now: Date): Due {
-  return { start: isoDay(Math.max(at, now.getTime())) };
 }
 
 /** R17 · dxa-due: the drug's DXA schedule, a DXA 2 years into a pause, or no DXA for 5 years on treatment. */
@@ -646,7 +633,7 @@ function nextInfusionSuggestions(
   const labs: SuggestionSpec = {
     kind: 'order-labs',
     labs: PRE_INFUSION_LABS,
-    due: window(Math.max(today, due - MONTH_MS), Math.max(today, due)),
+    due: dueBetween(Math.max(today, due - MONTH_MS), Math.max(today, due)),
     recommended: true,
   };
   // Not with eGFR < 35 (R11), an intolerance (R29), or jaw osteonecrosis without an oral-surgery assessment (R27).
