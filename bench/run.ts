@@ -9,6 +9,8 @@
  *   4 patient-view without prefetch: the service queries a FHIR server on loopback;
  *     4a = the same 8 queries sent directly (8 in parallel, paging followed);
  *     overhead = p50(4) − p50(4a)
+ *   5 patient-view with every hook call answering the first call's result
+ *     (bench/reuse-hook-result.ts): the service without its clinical work, a diagnostic
  *
  * 1–3 run for patients of 10, 100 and 1,000 resources (the size sweep), 4 for the
  * main size (100). Each measurement starts a fresh server child process; the load
@@ -17,7 +19,7 @@
  * Flags: --fhir=auto|hapi|stub|http://127.0.0.1:PORT/fhir (auto: HAPI, when it can be
  *          built and started, and the stub) --fhir-warmup=S (30, HAPI only)
  *        --duration=S (10) --warmup=S (2) --connections=N (10) --repeat=N (1)
- *        --sizes=10,100,1000 --main-size=100 --only=1,2,3,4 --no-info
+ *        --sizes=10,100,1000 --main-size=100 --only=1,2,3,4,5 --no-info
  *        --env=KEY=VALUE,... (service environment) --profile --out=FILE
  *        --store=embedded,postgres (embedded: the default store, a fresh file per
  *          run; postgres: DATABASE_URL, e.g. from scripts/with-postgres.sh; the
@@ -46,6 +48,7 @@ import { worklistBench } from './worklist';
 const ROOT = resolve(__dirname, '../..');
 const SERVICE_SCRIPT = join(ROOT, 'dist/src/main.js');
 const BASELINE_SCRIPT = join(ROOT, 'dist/bench/baseline.js');
+const REUSE_SCRIPT = join(ROOT, 'dist/bench/reuse-hook-result.js');
 
 interface Args {
   fhir: string;
@@ -589,6 +592,28 @@ async function main(): Promise<void> {
       },
     });
   }
+  {
+    const size = args.mainSize;
+    scenarios.push({
+      size,
+      connections: args.load.connections,
+      runs: [],
+      key: `reuse@${size}`,
+      label: '5 patient-view, hook call reused (diagnostic)',
+      measure: () =>
+        measureChild({
+          name: `service-reuse-${size}`,
+          script: SERVICE_SCRIPT,
+          env: serviceEnv(logDir, 'warn'),
+          nodeArgs: ['--require', REUSE_SCRIPT],
+          path: '/cds-services/fls-patient-view',
+          body: requestBodies(patientOf(size)).patientView,
+          load: args.load,
+          logDir,
+          check: expectCards(PATIENT_VIEW_CODES),
+        }),
+    });
+  }
   if (args.info) {
     const size = args.mainSize;
     scenarios.push({
@@ -779,6 +804,14 @@ async function main(): Promise<void> {
         `ratios at ${args.mainSize} resources: (1)/(3) = ${main.ratioPatientView ?? '–'}, ` +
           `(2)/(3) = ${main.ratioOrderSelect ?? '–'} ` +
           `(by server CPU per request: ${main.cpuRatioPatientView ?? '–'})`,
+      );
+    }
+    const reuse = find(`reuse@${args.mainSize}`);
+    if (reuse && main) {
+      log(
+        `without the clinical work (5): ${reuse.rps ?? '–'} req/s = ${ratio(reuse.rps, baselineMain?.rps) ?? '–'} ` +
+          `of the baseline, server CPU ${reuse.cpuMsPerRequest ?? '–'} ms/request ` +
+          `(patient-view ${main.patientView?.cpuMsPerRequest ?? '–'}, baseline ${baselineMain?.cpuMsPerRequest ?? '–'})`,
       );
     }
     for (const o of overhead) {

@@ -76,14 +76,22 @@ function population(): FhirResource[] {
 interface FakeExport {
   kickoffs: RecordedRequest[];
   polls: number;
+  /** The Authorization header of each NDJSON file request. */
+  fileAuthorizations: (string | undefined)[];
 }
 
 /** `$export` on the fake server: 202, then `busyPolls` × 202 + Retry-After, then the manifest. */
 function serveExport(
   server: FakeFhirServer,
-  options: { busyPolls?: number; errors?: boolean; linesPerChunk?: number } = {},
+  options: {
+    busyPolls?: number;
+    errors?: boolean;
+    linesPerChunk?: number;
+    /** The Observation file: missing (404), or cut off after its first bytes. */
+    fileFault?: 'missing' | 'broken';
+  } = {},
 ): FakeExport {
-  const state: FakeExport = { kickoffs: [], polls: 0 };
+  const state: FakeExport = { kickoffs: [], polls: 0, fileAuthorizations: [] };
   server.setInterceptor((request, res: ServerResponse) => {
     const path = request.query.split('?')[0];
     if (path === '$export') {
@@ -116,6 +124,22 @@ function serveExport(
     }
     const file = /^files\/(\w+)\.ndjson$/.exec(path ?? '');
     if (file) {
+      state.fileAuthorizations.push(request.authorization);
+      if (file[1] === 'Observation' && options.fileFault === 'missing') {
+        res.writeHead(404, { 'Content-Type': 'application/fhir+json' });
+        res.end('{"resourceType":"OperationOutcome","issue":[]}');
+        return true;
+      }
+      if (file[1] === 'Observation' && options.fileFault === 'broken') {
+        // A declared length the server never delivers: the connection ends mid-file.
+        res.writeHead(200, {
+          'Content-Type': 'application/fhir+ndjson',
+          'Content-Length': '100000',
+        });
+        res.write('{"resourceType":"Observation","id":"cut-');
+        setTimeout(() => res.socket?.destroy(), 20);
+        return true;
+      }
       const lines = server.resources
         .filter((resource) => resource.resourceType === file[1])
         .map((resource) => `${JSON.stringify(resource)}\n`);
@@ -187,6 +211,9 @@ describe('the worklist by Bulk Data $export', () => {
     expect(kickoff.searchParams.get('_type')?.split(',')).toEqual([...BULK_TYPES]);
     expect(kickoff.searchParams.get('_typeFilter')).toMatch(/^Observation\?code=.*2000-8/);
     expect(request?.authorization).toBe('Bearer token-1');
+    // The manifest says the files need the token: every file request carries it.
+    expect(exported.fileAuthorizations.length).toBeGreaterThan(3);
+    expect(new Set(exported.fileAuthorizations)).toEqual(new Set(['Bearer token-1']));
     // Retry-After 120 s honoured up to the cap, once per busy answer.
     expect(waits).toEqual([5_000, 5_000]);
     // Far fewer requests than ten per patient.
@@ -226,6 +253,24 @@ describe('the worklist by Bulk Data $export', () => {
       ),
     ).rejects.toThrow(/reported errors/);
   });
+
+  it.each([
+    ['missing', /could not be downloaded \(HTTP 404\)/],
+    ['broken', /broke off while downloading/],
+  ] as const)(
+    'stops with a clear message when an export file is %s rather than give a partial worklist',
+    async (fileFault, message) => {
+      serveExport(server, { busyPolls: 0, fileFault });
+      await expect(
+        runWorklistBulk(
+          source(server),
+          settings,
+          {},
+          { maxPollIntervalMs: 1, timeoutMs: 1000, partitions: 4 },
+        ),
+      ).rejects.toThrow(message);
+    },
+  );
 
   it('gives up after its time limit when the export never completes', async () => {
     serveExport(server, { busyPolls: 1_000 });
