@@ -485,7 +485,7 @@ function wanted(args: Args, label: string): boolean {
 async function main(): Promise<void> {
   // `--worklist`: the worklist at scale, a benchmark of its own (bench/worklist.ts).
   if (process.argv.includes('--worklist')) {
-    await worklistBench(process.argv.slice(2));
+    await worklistBench(process.argv.slice(2), postgresUrl);
     return;
   }
   const args = parseArgs(process.argv.slice(2));

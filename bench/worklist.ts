@@ -13,6 +13,8 @@
  *        --loaded=N (patients 0…N-1 of the seed are already on --fhir=URL) --seed=1
  *        --concurrency=4 (patients read at once, search path) --batch=20 --parallel=2 (loader)
  *        --heap-limit=MB (the worklist child's --max-old-space-size) --out=FILE
+ *        --hapi-db=h2|postgres (the private HAPI's database: in-memory H2, or the PostgreSQL of
+ *          DATABASE_URL — `bash scripts/with-postgres.sh npm run bench -- --worklist --hapi-db=postgres`)
  * HAPI's JVM: HAPI_JAVA_OPTS, else a 12 GB heap (H2 in memory: ~8.6 GB resident at 10,000 patients)
  * with the full JIT and the parallel collector — C1 only and the serial collector (the test
  * suites' start-fast settings) load the population ~7 times slower.
@@ -39,6 +41,7 @@ interface Args {
   parallel: number;
   heapLimitMb?: number;
   out: string;
+  hapiDb: 'h2' | 'postgres';
 }
 
 function parseArgs(argv: string[]): Args {
@@ -50,7 +53,7 @@ function parseArgs(argv: string[]): Args {
   }
   const known = ['worklist', 'sizes', 'paths', 'fhir', 'loaded', 'seed', 'concurrency', 'batch'];
   for (const name of flags.keys()) {
-    if (![...known, 'parallel', 'heap-limit', 'out'].includes(name)) {
+    if (![...known, 'parallel', 'heap-limit', 'out', 'hapi-db'].includes(name)) {
       throw new Error(`--${name} is not a --worklist flag`);
     }
   }
@@ -70,7 +73,12 @@ function parseArgs(argv: string[]): Args {
   if (paths.some((path) => path !== 'search' && path !== 'bulk')) {
     throw new Error('--paths: search and / or bulk');
   }
+  const hapiDb = flags.get('hapi-db') ?? 'h2';
+  if (hapiDb !== 'h2' && hapiDb !== 'postgres') throw new Error('--hapi-db: h2 or postgres');
   const fhir = flags.get('fhir') ?? 'hapi';
+  if (hapiDb === 'postgres' && fhir !== 'hapi') {
+    throw new Error('--hapi-db=postgres is for the private HAPI (--fhir=hapi)');
+  }
   if (fhir !== 'hapi' && fhir !== 'fake' && !fhir.startsWith('http://')) {
     throw new Error('--fhir: hapi, fake or the http:// base URL of a loopback FHIR server');
   }
@@ -85,6 +93,22 @@ function parseArgs(argv: string[]): Args {
     parallel: Math.max(1, whole('parallel', 2)),
     ...(flags.has('heap-limit') ? { heapLimitMb: whole('heap-limit', 0) } : {}),
     out: resolve(flags.get('out') ?? join(ROOT, 'bench/worklist-results.json')),
+    hapiDb,
+  };
+}
+
+/** HAPI_JDBC_* for the HAPI launcher (test/hapi) from a postgres:// URL. */
+function hapiJdbcEnv(databaseUrl: string | undefined): Record<string, string> {
+  if (!databaseUrl) {
+    throw new Error(
+      '--hapi-db=postgres needs DATABASE_URL (bash scripts/with-postgres.sh npm run bench -- …)',
+    );
+  }
+  const url = new URL(databaseUrl);
+  return {
+    HAPI_JDBC_URL: `jdbc:postgresql://${url.host}${url.pathname}`,
+    HAPI_JDBC_USER: decodeURIComponent(url.username),
+    HAPI_JDBC_PASSWORD: decodeURIComponent(url.password),
   };
 }
 
@@ -154,7 +178,8 @@ const log = (text: string): void => {
   process.stdout.write(`${text}\n`);
 };
 
-export async function worklistBench(argv: string[]): Promise<void> {
+/** `databaseUrl`: the DATABASE_URL the bench was started with (it keeps it from its children). */
+export async function worklistBench(argv: string[], databaseUrl?: string): Promise<void> {
   const args = parseArgs(argv);
   const logDir = mkdtempSync(join(os.tmpdir(), 'fls-bench-worklist-'));
   // The population is dated relative to today (noon UTC), and so is the worklist's clock.
@@ -162,6 +187,7 @@ export async function worklistBench(argv: string[]): Promise<void> {
   const period = defaultPeriod(now);
   const population = { seed: args.seed, now, period };
   process.env.HAPI_JAVA_OPTS ??= '-Xms4g -Xmx12g -XX:+UseParallelGC';
+  if (args.hapiDb === 'postgres') Object.assign(process.env, hapiJdbcEnv(databaseUrl));
   // The worklist CLI and its child are built by `npm run bench` (npm run build + tsc -p bench).
   const cpus = os.cpus();
   const machine = {
@@ -172,7 +198,7 @@ export async function worklistBench(argv: string[]): Promise<void> {
     date: new Date().toISOString(),
     loadAverageAtStart: os.loadavg().map((v) => Math.round(v * 100) / 100),
   };
-  log(`worklist bench: ${JSON.stringify(machine)}`);
+  log(`worklist bench: ${JSON.stringify({ ...machine, hapiDatabase: args.hapiDb })}`);
   const fake = args.fhir === 'fake';
   const server = fake
     ? { baseUrl: '', note: 'fake', close: async () => undefined }

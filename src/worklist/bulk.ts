@@ -7,8 +7,9 @@
  * 2. Meanwhile, the population: the same sentinel-fracture search as the search path
  *    (so both paths list exactly the same patients); only the ids are kept.
  * 3. Poll the status URL (Retry-After honoured, capped), then download each NDJSON
- *    file to a temporary file and read it back line by line. A line for a patient in the population goes to
- *    one of `partitions` temporary files by a hash of the patient id; everything
+ *    file to a temporary file and read it back line by line. A line for a patient in
+ *    the population goes to one of the partition files (partitionCount: more for a
+ *    larger population) by a hash of the patient id; everything
  *    else is dropped (Medications referred to by a medication resource are kept,
  *    as the prefetch's `_include` brings them).
  * 4. One partition at a time: group its lines by patient, give each patient the
@@ -47,8 +48,16 @@ export interface BulkOptions {
   maxPollIntervalMs: number;
   /** Give up when the export is not complete after this long. */
   timeoutMs: number;
-  /** Temporary files the export is split into by patient (memory ≈ export / partitions). */
+  /**
+   * Temporary files the export is split into by patient, at least (memory ≈ export /
+   * partitions): more for a large population, one per `patientsPerPartition`
+   * patients up to `maxPartitions`, so that one partition's data stays the same
+   * size whatever the population.
+   */
   partitions: number;
+  patientsPerPartition: number;
+  /** The files are open together while the export is split: well below the usual 1,024 descriptors. */
+  maxPartitions: number;
   /** Where the temporary files go (default: the OS temp directory); removed at the end. */
   tmpDir?: string;
   /** Tests: no real waiting. */
@@ -59,6 +68,8 @@ export const BULK_DEFAULTS: BulkOptions = {
   maxPollIntervalMs: 5_000,
   timeoutMs: 60 * 60 * 1000,
   partitions: 64,
+  patientsPerPartition: 50,
+  maxPartitions: 512,
 };
 
 /** The resource types the patient-view prefetch reads (src/cds/services.ts), and Medication for `_include`. */
@@ -111,8 +122,9 @@ export async function runWorklistBulk(
   source: WorklistSource,
   settings: WorklistSettings,
   hooks: { onRow?: (row: WorklistRow) => void; onProgress?: (progress: Progress) => void } = {},
-  options: BulkOptions = BULK_DEFAULTS,
+  overrides: Partial<BulkOptions> = {},
 ): Promise<WorklistReport> {
+  const options: BulkOptions = { ...BULK_DEFAULTS, ...overrides };
   const baseFetch = source.fhir.fetch ?? fetch;
   let fhirRequests = 0;
   const counting: typeof fetch = (input, init) => {
@@ -121,7 +133,6 @@ export async function runWorklistBulk(
   };
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const base = source.baseUrl.replace(/\/+$/, '');
-  const partitions = Math.max(1, Math.floor(options.partitions));
   const auth: Record<string, string> = source.accessToken
     ? { Authorization: `Bearer ${source.accessToken}` }
     : {};
@@ -131,12 +142,13 @@ export async function runWorklistBulk(
 
   // 2. The population (the same search as the search path), ids only, bucketed by partition.
   const population = new Set<string>();
-  const idsByPartition: string[][] = Array.from({ length: partitions }, () => []);
   for await (const id of fracturePatientIds(source, settings.period, counting)) {
     population.add(id);
-    idsByPartition[partitionOf(id, partitions)]?.push(id);
     hooks.onProgress?.({ found: population.size, done: 0 });
   }
+  const partitions = partitionCount(population.size, options);
+  const idsByPartition: string[][] = Array.from({ length: partitions }, () => []);
+  for (const id of population) idsByPartition[partitionOf(id, partitions)]?.push(id);
 
   // 3. Wait for the export, then stream its files into the partitions.
   const manifest = await poll(
@@ -424,6 +436,18 @@ function withIncludedMedications(
     }
   }
   return out;
+}
+
+/** At least `partitions`; one per `patientsPerPartition` patients for a large population; at most `maxPartitions`. */
+export function partitionCount(
+  population: number,
+  options: Pick<BulkOptions, 'partitions' | 'patientsPerPartition' | 'maxPartitions'>,
+): number {
+  const wanted = Math.max(
+    Math.floor(options.partitions),
+    Math.ceil(population / Math.max(1, options.patientsPerPartition)),
+  );
+  return Math.max(1, Math.min(wanted, Math.floor(options.maxPartitions)));
 }
 
 /** FNV-1a of the id: a patient's lines always land in the same partition. */

@@ -14,7 +14,7 @@ import type { RetryOptions } from '../fhir/client';
 import type { GuidelineConfig } from '../guideline/config';
 import { formatReport } from './format';
 import { parseFhirBase, parseFormat, parsePeriod, parseProfile, WorklistInputError } from './input';
-import { BULK_DEFAULTS, runWorklistBulk, type BulkOptions } from './bulk';
+import { runWorklistBulk, type BulkOptions } from './bulk';
 import { runWorklist, WORKLIST_FHIR, WorklistSourceError, type Progress } from './population';
 
 export interface CliIo {
@@ -113,12 +113,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     };
     const settings = { period: options.period, now: io.now(), guideline, profile: options.profile };
     const report = values.bulk
-      ? await runWorklistBulk(
-          source,
-          settings,
-          { onProgress: drawProgress },
-          { ...BULK_DEFAULTS, ...io.bulk },
-        )
+      ? await runWorklistBulk(source, settings, { onProgress: drawProgress }, io.bulk)
       : await runWorklist(source, settings, { onProgress: drawProgress });
     if (io.progress) io.stderr('\r\u001b[K');
     const text = formatReport(report, options.format);

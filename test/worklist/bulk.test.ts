@@ -7,7 +7,7 @@
 import type { FhirResource, Medication, MedicationRequest } from 'fhir/r4';
 import type { ServerResponse } from 'node:http';
 import { DEFAULT_GUIDELINE_CONFIG } from '../../src/guideline/config';
-import { runWorklistBulk, BULK_TYPES } from '../../src/worklist/bulk';
+import { BULK_TYPES, partitionCount, runWorklistBulk } from '../../src/worklist/bulk';
 import { main } from '../../src/worklist/cli';
 import type { WorklistSettings } from '../../src/worklist/engine';
 import {
@@ -169,6 +169,21 @@ const withoutRequests = (report: WorklistReport): WorklistReport => ({
   fhirRequests: 0,
 });
 
+describe('partitionCount: one partition per patientsPerPartition patients, within bounds', () => {
+  const options = { partitions: 64, patientsPerPartition: 50, maxPartitions: 512 };
+  it.each([
+    [0, 64],
+    [959, 64],
+    [3_200, 64],
+    [3_201, 65],
+    [9_583, 192],
+    [25_600, 512],
+    [100_000, 512],
+  ])('%i patients → %i partitions', (population, expected) => {
+    expect(partitionCount(population, options)).toBe(expected);
+  });
+});
+
 describe('the worklist by Bulk Data $export', () => {
   let server: FakeFhirServer;
   beforeEach(async () => {
@@ -189,7 +204,9 @@ describe('the worklist by Bulk Data $export', () => {
       {
         maxPollIntervalMs: 5_000,
         timeoutMs: 60_000,
-        partitions: 7,
+        // ~70 patients at 5 a partition: 14 partitions, more than the 2 asked for.
+        partitions: 2,
+        patientsPerPartition: 5,
         sleep: async (ms) => {
           waits.push(ms);
         },

@@ -16,6 +16,7 @@ import ca.uhn.fhir.jpa.config.util.HapiEntityManagerFactoryUtil;
 import ca.uhn.fhir.jpa.model.config.PartitionSettings;
 import ca.uhn.fhir.jpa.model.config.SubscriptionSettings;
 import ca.uhn.fhir.jpa.model.dialect.HapiFhirH2Dialect;
+import ca.uhn.fhir.jpa.model.dialect.HapiFhirPostgresDialect;
 import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
 import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
 import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
@@ -94,14 +95,32 @@ public class HapiServerConfig {
     return new MemoryBinaryStorageSvcImpl();
   }
 
+  /**
+   * HAPI_JDBC_URL (with HAPI_JDBC_USER / HAPI_JDBC_PASSWORD) puts the server on a
+   * PostgreSQL database, HAPI's production choice — for the worklist's scale benchmark
+   * (H2 answers a search with a long code list by scanning the token index). Unset: a
+   * fresh, private in-memory H2 database per JVM, kept alive while the pool is open.
+   */
+  static final String JDBC_URL = System.getenv("HAPI_JDBC_URL");
+
+  static boolean onPostgres() {
+    return JDBC_URL != null && JDBC_URL.startsWith("jdbc:postgresql:");
+  }
+
   @Bean(destroyMethod = "close")
   public BasicDataSource dataSource() {
     BasicDataSource ds = new BasicDataSource();
-    ds.setDriver(new org.h2.Driver());
-    // A fresh, private database per JVM; kept alive while the pool is open.
-    ds.setUrl("jdbc:h2:mem:hapi;DB_CLOSE_DELAY=-1");
-    ds.setUsername("sa");
-    ds.setPassword("");
+    if (onPostgres()) {
+      ds.setDriver(new org.postgresql.Driver());
+      ds.setUrl(JDBC_URL);
+      ds.setUsername(System.getenv().getOrDefault("HAPI_JDBC_USER", "postgres"));
+      ds.setPassword(System.getenv().getOrDefault("HAPI_JDBC_PASSWORD", ""));
+    } else {
+      ds.setDriver(new org.h2.Driver());
+      ds.setUrl("jdbc:h2:mem:hapi;DB_CLOSE_DELAY=-1");
+      ds.setUsername("sa");
+      ds.setPassword("");
+    }
     ds.setMaxTotal(20);
     return ds;
   }
@@ -118,7 +137,9 @@ public class HapiServerConfig {
     emf.setPersistenceUnitName(PERSISTENCE_UNIT);
     emf.setDataSource(dataSource);
     Properties p = new Properties();
-    p.put("hibernate.dialect", HapiFhirH2Dialect.class.getName());
+    p.put(
+        "hibernate.dialect",
+        onPostgres() ? HapiFhirPostgresDialect.class.getName() : HapiFhirH2Dialect.class.getName());
     p.put("hibernate.hbm2ddl.auto", "update");
     p.put("hibernate.format_sql", "false");
     p.put("hibernate.show_sql", "false");
