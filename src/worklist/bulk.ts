@@ -346,7 +346,13 @@ async function* ndjsonLines(
   }
 }
 
-/** GET `url` into `file` (redirects are not followed: an export file is served where the manifest says). */
+/** Redirects followed for one export file (a server may hand files out from a storage host). */
+const MAX_REDIRECTS = 5;
+
+/**
+ * GET `url` into `file`. Redirects are followed as fetch follows them, and the
+ * token is not sent on to another origin.
+ */
 async function download(
   url: string,
   base: string,
@@ -355,30 +361,51 @@ async function download(
   file: string,
 ): Promise<void> {
   const signal = AbortSignal.timeout(timeoutMs);
-  const get = url.startsWith('https:') ? httpsGet : httpGet;
-  let response: IncomingMessage;
-  try {
-    response = await new Promise<IncomingMessage>((resolve, reject) => {
-      get(url, { headers: { Accept: 'application/fhir+ndjson', ...headers }, signal }, resolve).on(
-        'error',
-        reject,
-      );
-    });
-  } catch {
-    throw new WorklistSourceError(`a file of the $export on ${base} could not be downloaded`);
-  }
-  const status = response.statusCode ?? 0;
-  if (status < 200 || status >= 300) {
-    response.resume();
-    throw new WorklistSourceError(
-      `a file of the $export on ${base} could not be downloaded (HTTP ${status})`,
+  let target = new URL(url);
+  let sent = headers;
+  for (let redirects = 0; ; redirects += 1) {
+    const response = await get(
+      target,
+      { Accept: 'application/fhir+ndjson', ...sent },
+      signal,
+      base,
     );
+    const status = response.statusCode ?? 0;
+    const location = response.headers.location;
+    if (status >= 300 && status < 400 && location && redirects < MAX_REDIRECTS) {
+      response.resume();
+      const next = new URL(location, target);
+      if (next.origin !== target.origin) sent = {};
+      target = next;
+      continue;
+    }
+    if (status < 200 || status >= 300) {
+      response.resume();
+      throw new WorklistSourceError(
+        `a file of the $export on ${base} could not be downloaded (HTTP ${status})`,
+      );
+    }
+    try {
+      await pipeline(response, createWriteStream(file), { signal });
+    } catch {
+      throw new WorklistSourceError(`a file of the $export on ${base} broke off while downloading`);
+    }
+    return;
   }
-  try {
-    await pipeline(response, createWriteStream(file), { signal });
-  } catch {
-    throw new WorklistSourceError(`a file of the $export on ${base} broke off while downloading`);
-  }
+}
+
+function get(
+  url: URL,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  base: string,
+): Promise<IncomingMessage> {
+  const request = url.protocol === 'https:' ? httpsGet : httpGet;
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    request(url, { headers, signal }, resolve).on('error', () =>
+      reject(new WorklistSourceError(`a file of the $export on ${base} could not be downloaded`)),
+    );
+  });
 }
 
 /** Links the manifest gives must stay on the FHIR server's origin when they get the token. */

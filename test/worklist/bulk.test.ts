@@ -114,12 +114,22 @@ function serveExport(
           transactionTime: NOW.toISOString(),
           request: `${server.baseUrl}/$export`,
           requiresAccessToken: true,
-          output: types.map((type) => ({ type, url: `${server.baseUrl}/files/${type}.ndjson` })),
+          output: types.map((type) => ({
+            type,
+            url: `${server.baseUrl}/${type === 'Condition' ? 'moved' : 'files'}/${type}.ndjson`,
+          })),
           error: options.errors
             ? [{ type: 'OperationOutcome', url: `${server.baseUrl}/files/errors.ndjson` }]
             : [],
         }),
       );
+      return true;
+    }
+    // Files may be handed out from elsewhere: the manifest's URL redirects to the file.
+    const moved = /^moved\/(\w+)\.ndjson$/.exec(path ?? '');
+    if (moved) {
+      res.writeHead(302, { Location: `${server.baseUrl}/files/${moved[1]}.ndjson` });
+      res.end();
       return true;
     }
     const file = /^files\/(\w+)\.ndjson$/.exec(path ?? '');
