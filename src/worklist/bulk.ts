@@ -374,7 +374,12 @@ async function download(
     const location = response.headers.location;
     if (status >= 300 && status < 400 && location && redirects < MAX_REDIRECTS) {
       response.resume();
-      const next = new URL(location, target);
+      const next = URL.canParse(location, target.href) ? new URL(location, target) : undefined;
+      if (next?.protocol !== 'http:' && next?.protocol !== 'https:') {
+        throw new WorklistSourceError(
+          `a file of the $export on ${base} redirected to a link that is not an http(s) URL`,
+        );
+      }
       if (next.origin !== target.origin) sent = {};
       target = next;
       continue;
@@ -401,10 +406,15 @@ function get(
   base: string,
 ): Promise<IncomingMessage> {
   const request = url.protocol === 'https:' ? httpsGet : httpGet;
+  const failed = () =>
+    new WorklistSourceError(`a file of the $export on ${base} could not be downloaded`);
   return new Promise<IncomingMessage>((resolve, reject) => {
-    request(url, { headers, signal }, resolve).on('error', () =>
-      reject(new WorklistSourceError(`a file of the $export on ${base} could not be downloaded`)),
-    );
+    // A request that cannot even be made (a bad header value, say) fails as one that is refused.
+    try {
+      request(url, { headers, signal }, resolve).on('error', () => reject(failed()));
+    } catch {
+      reject(failed());
+    }
   });
 }
 

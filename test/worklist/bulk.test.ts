@@ -87,8 +87,8 @@ function serveExport(
     busyPolls?: number;
     errors?: boolean;
     linesPerChunk?: number;
-    /** The Observation file: missing (404), or cut off after its first bytes. */
-    fileFault?: 'missing' | 'broken';
+    /** The Observation file: missing (404), cut off after its first bytes, or redirected to a non-http link. */
+    fileFault?: 'missing' | 'broken' | 'bad-redirect';
   } = {},
 ): FakeExport {
   const state: FakeExport = { kickoffs: [], polls: 0, fileAuthorizations: [] };
@@ -138,6 +138,11 @@ function serveExport(
       if (file[1] === 'Observation' && options.fileFault === 'missing') {
         res.writeHead(404, { 'Content-Type': 'application/fhir+json' });
         res.end('{"resourceType":"OperationOutcome","issue":[]}');
+        return true;
+      }
+      if (file[1] === 'Observation' && options.fileFault === 'bad-redirect') {
+        res.writeHead(302, { Location: 'ftp://storage.example/Observation.ndjson' });
+        res.end();
         return true;
       }
       if (file[1] === 'Observation' && options.fileFault === 'broken') {
@@ -284,6 +289,7 @@ describe('the worklist by Bulk Data $export', () => {
   it.each([
     ['missing', /could not be downloaded \(HTTP 404\)/],
     ['broken', /broke off while downloading/],
+    ['bad-redirect', /redirected to a link that is not an http\(s\) URL/],
   ] as const)(
     'stops with a clear message when an export file is %s rather than give a partial worklist',
     async (fileFault, message) => {
