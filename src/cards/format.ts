@@ -6,6 +6,66 @@ const numberFormats = new Map<string, Intl.NumberFormat>();
 
 /** Numbers as the language writes them, with a true minus sign (−2,9 in nb / da / sv). */
 export function formatNumber(value: number, language: Language, fractionDigits?: number): string {
+  return (
+    formatPlainDecimal(value, language, fractionDigits) ??
+    formatWithIntl(value, language, fractionDigits)
+  );
+}
+
+/**
+ * What Intl writes for an ordinary number, without Intl (a microsecond a call, tens
+ * of calls a card set): the shortest decimal of the value rounded half away from
+ * zero, no grouping, the language's decimal sign. undefined for anything else
+ * (exponents, ±0 after rounding, NaN), which Intl then formats. Same text as Intl:
+ * test/unit/format.test.ts compares them.
+ */
+function formatPlainDecimal(
+  value: number,
+  language: Language,
+  fractionDigits: number | undefined,
+): string | undefined {
+  const text = String(Math.abs(value));
+  if (!Number.isFinite(value) || text.includes('e')) return undefined;
+  const maxDigits = fractionDigits ?? 2;
+  const minDigits = fractionDigits ?? 0;
+  const dot = text.indexOf('.');
+  let whole = dot < 0 ? text : text.slice(0, dot);
+  let fraction = dot < 0 ? '' : text.slice(dot + 1);
+  if (fraction.length > maxDigits) {
+    const roundUp = fraction.charCodeAt(maxDigits) >= 53; // '5'
+    fraction = fraction.slice(0, maxDigits);
+    if (roundUp) {
+      const digits = increment(whole + fraction);
+      whole = digits.slice(0, digits.length - maxDigits);
+      fraction = digits.slice(digits.length - maxDigits);
+    }
+  }
+  let end = fraction.length;
+  while (end > minDigits && fraction.charCodeAt(end - 1) === 48) end--;
+  fraction = fraction.slice(0, end).padEnd(minDigits, '0');
+  const negative = value < 0 || Object.is(value, -0);
+  // −0 (a small negative rounded away): Intl's own way.
+  if (negative && /^0*$/.test(whole + fraction)) return undefined;
+  const sign = negative ? '\u2212' : '';
+  return fraction ? `${sign}${whole}${DECIMAL_SIGN[language]}${fraction}` : `${sign}${whole}`;
+}
+
+const DECIMAL_SIGN: Record<Language, string> = { nb: ',', da: ',', sv: ',', en: '.' };
+
+/** A string of decimal digits plus one in its last place ("199" → "200", "99" → "100"). */
+function increment(digits: string): string {
+  const out = digits.split('');
+  for (let index = out.length - 1; index >= 0; index--) {
+    if (out[index] !== '9') {
+      out[index] = String(Number(out[index]) + 1);
+      return out.join('');
+    }
+    out[index] = '0';
+  }
+  return `1${out.join('')}`;
+}
+
+function formatWithIntl(value: number, language: Language, fractionDigits?: number): string {
   const key = `${language}:${fractionDigits ?? ''}`;
   let format = numberFormats.get(key);
   if (!format) {

@@ -303,7 +303,11 @@ function renderSuggestion(
         });
         actions.push(
           ...labActions(spec.monitoring.labs, options, reason, spec.monitoring.due).map(
-            (action) => ({ ...action, description }),
+            (action) => {
+              const labelled = { ...action };
+              labelled.description = description;
+              return labelled;
+            },
           ),
         );
       }

@@ -15,18 +15,17 @@ import { IssuedCardWriter } from './write-behind';
 /** The card with its uuid and its suggestions' uuids signed. */
 function signCard(signer: CardIdSigner, serviceId: string, card: Card): Card {
   const uuid = signer.cardId(serviceId);
-  return {
-    ...card,
-    uuid,
-    ...(card.suggestions
-      ? {
-          suggestions: card.suggestions.map((suggestion) => ({
-            ...suggestion,
-            uuid: signer.suggestionId(uuid),
-          })),
-        }
-      : {}),
-  };
+  // Copied, then assigned: `{ ...card, uuid }` costs ~100× more on Node 20 (docs/benchmark.md).
+  const signed: Card = { ...card };
+  signed.uuid = uuid;
+  if (card.suggestions) {
+    signed.suggestions = card.suggestions.map((suggestion) => {
+      const copy = { ...suggestion };
+      copy.uuid = signer.suggestionId(uuid);
+      return copy;
+    });
+  }
+  return signed;
 }
 
 /** Feedback names cards this service did not issue; nothing was stored. */

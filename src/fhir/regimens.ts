@@ -204,7 +204,7 @@ function dosage(
     ...(doses.length > 0
       ? {
           doseAndRate: doses.map((dose) => ({
-            doseQuantity: { ...dose, system: SYSTEM.ucum },
+            doseQuantity: { value: dose.value, unit: dose.unit, code: dose.code, system: SYSTEM.ucum },
           })),
         }
       : {}),

@@ -60,12 +60,14 @@ export function readObservation(observation: Observation, now: Date, sink: Obser
     if (!value) return;
     const range = referenceRangeOf(lab.key, observation);
     const interpretation = interpretationOf(observation);
-    sink.labs[lab.key].push({
-      analyte: lab.key,
-      ...value,
-      ...(range ? { referenceRange: range } : {}),
-      ...(interpretation ? { interpretation } : {}),
-    });
+    // Field by field (one object per result, no spreads): this runs for every lab result.
+    const { value: number, unit, comparator, date, time, source } = value;
+    const result: LabResult = comparator
+      ? { analyte: lab.key, value: number, unit, comparator, date, time, source }
+      : { analyte: lab.key, value: number, unit, date, time, source };
+    if (range) result.referenceRange = range;
+    if (interpretation) result.interpretation = interpretation;
+    sink.labs[lab.key].push(result);
     return;
   }
   const bone = BONE.classify(observation.code);
@@ -82,7 +84,14 @@ export function readObservation(observation: Observation, now: Date, sink: Obser
   };
   if (bone.key === 'fraxMajor') sink.frax.push(measurement);
   const site = SITE[bone.key];
-  if (site) sink.tScores.push({ ...measurement, site });
+  if (site)
+    sink.tScores.push({
+      value: measurement.value,
+      date: measurement.date,
+      time: measurement.time,
+      source: measurement.source,
+      site,
+    });
 }
 
 type ReadValue = Pick<LabResult, 'value' | 'unit' | 'comparator' | 'date' | 'time' | 'source'>;
@@ -113,14 +122,10 @@ function readValue(
   if (time > now.getTime() + FUTURE_TOLERANCE_MS) return report('future-date');
   const value = normaliseQuantity(measure, quantity);
   if (!value.ok) return report(value.reason);
-  return {
-    value: value.value,
-    unit: value.unit,
-    ...(value.comparator ? { comparator: value.comparator } : {}),
-    date,
-    time,
-    source,
-  };
+  const { comparator } = value;
+  return comparator
+    ? { value: value.value, unit: value.unit, comparator, date, time, source }
+    : { value: value.value, unit: value.unit, date, time, source };
 }
 
 function datedRecord(

@@ -23,8 +23,16 @@ export function belongsTo(resource: FhirResource, patientId: string): boolean {
       : 'patient' in resource
         ? (resource.patient as Reference | undefined)
         : undefined;
-  // The usual form, `Patient/<id>`, needs no pattern (the pattern gives the same answer).
-  if (subject?.reference === `Patient/${patientId}`) return true;
+  // The usual form, `Patient/<id>`, needs no pattern (the pattern gives the same answer),
+  // nor a new string per resource.
+  const target = subject?.reference;
+  if (
+    typeof target === 'string' &&
+    target.length === patientId.length + 8 &&
+    target.startsWith('Patient/') &&
+    target.endsWith(patientId)
+  )
+    return true;
   return patientIdOf(subject) === patientId;
 }
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { escapeMarkdown, fill, formatDate } from '../../src/cards/format';
+import { escapeMarkdown, fill, formatDate, formatNumber } from '../../src/cards/format';
 import type { Language } from '../../src/cards/texts';
 
 const LOCALES: Record<Language, string> = { nb: 'nb-NO', en: 'en-GB', da: 'da-DK', sv: 'sv-SE' };
@@ -91,6 +91,56 @@ describe('escapeMarkdown and fill: the same text as plain regex replacement', ()
     expect(fill('no placeholder', {}, 'en')).toBe('no placeholder');
     expect(() => fill('{missing}', {}, 'en')).toThrow(
       'card text placeholder {missing} has no value',
+    );
+  });
+});
+
+describe('formatNumber: the same text as Intl gives', () => {
+  /** What formatNumber did before it wrote plain decimals itself: Intl for every number. */
+  function intl(value: number, language: Language, fractionDigits?: number): string {
+    return new Intl.NumberFormat(LOCALES[language], {
+      maximumFractionDigits: fractionDigits ?? 2,
+      minimumFractionDigits: fractionDigits ?? 0,
+      useGrouping: false,
+    })
+      .format(value)
+      .replace(/^-/, '\u2212');
+  }
+
+  test.each([
+    [2.35, 'nb', undefined, '2,35'],
+    [-2.95, 'nb', 1, '\u22123,0'],
+    [-2.5, 'en', 1, '\u22122.5'],
+    [1.005, 'nb', undefined, '1,01'],
+    [2.675, 'en', undefined, '2.68'],
+    [99.995, 'sv', undefined, '100'],
+    [145, 'da', undefined, '145'],
+    [-0.001, 'nb', undefined, '\u22120'],
+    [1e21, 'en', undefined, '1000000000000000000000'],
+    [Number.NaN, 'nb', undefined, 'NaN'],
+  ] as const)('%p in %s with %p digits: %s', (value, language, digits, expected) => {
+    expect(formatNumber(value, language, digits)).toBe(expected);
+    expect(intl(value, language, digits)).toBe(expected);
+  });
+
+  test('generated values: lab results, T-scores, doses, any double', () => {
+    const value = fc.oneof(
+      fc.integer({ min: -100_000, max: 100_000 }).map((n) => n / 1000),
+      fc.integer({ min: -10_000, max: 10_000 }).map((n) => n / 100 + 0.005),
+      fc.integer({ min: -1_000, max: 1_000 }).map((n) => n / 10 + 0.05),
+      fc.double({ min: -1e7, max: 1e7, noNaN: true }),
+      fc.double({ noNaN: true }),
+    );
+    fc.assert(
+      fc.property(
+        value,
+        fc.constantFrom<Language>(...LANGUAGES),
+        fc.constantFrom(undefined, 0, 1, 2),
+        (number, language, digits) => {
+          expect(formatNumber(number, language, digits)).toBe(intl(number, language, digits));
+        },
+      ),
+      { numRuns: 20_000 },
     );
   });
 });
