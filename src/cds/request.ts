@@ -210,11 +210,14 @@ export function parseCdsRequest(
   }
   // Not `{ ...base.data, hook, … }`: a literal that opens with a spread and goes on with
   // properties costs ~100× more on Node 20 (docs/benchmark.md).
-  return Object.assign({ ...base.data }, {
-    hook: expectedHook,
-    context: parsed,
-    prefetch: base.data.prefetch && declaredKeys(base.data.prefetch, service.prefetch),
-  });
+  return Object.assign(
+    { ...base.data },
+    {
+      hook: expectedHook,
+      context: parsed,
+      prefetch: base.data.prefetch && declaredKeys(base.data.prefetch, service.prefetch),
+    },
+  );
 }
 
 /** The prefetch values of the keys the service declares, validated; other keys are dropped unread. */

@@ -204,7 +204,12 @@ function dosage(
     ...(doses.length > 0
       ? {
           doseAndRate: doses.map((dose) => ({
-            doseQuantity: { value: dose.value, unit: dose.unit, code: dose.code, system: SYSTEM.ucum },
+            doseQuantity: {
+              value: dose.value,
+              unit: dose.unit,
+              code: dose.code,
+              system: SYSTEM.ucum,
+            },
           })),
         }
       : {}),
