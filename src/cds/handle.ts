@@ -48,7 +48,9 @@ export async function callService(
   const draftOrders = (request.context.draftOrders?.entry ?? []).flatMap((entry) =>
     entry.resource ? [entry.resource as FhirResource] : [],
   );
-  const resources = Object.values(prefetch.resources).flat();
+  const resources: FhirResource[] = [];
+  for (const list of Object.values(prefetch.resources))
+    for (const item of list) resources.push(item);
   const snapshot = buildSnapshot({
     patientId: request.context.patientId,
     resources,

@@ -229,6 +229,8 @@ function newestFirst(
  * data in any order gives the same snapshot.
  */
 export function distinctVersions(resources: readonly FhirResource[]): FhirResource[] {
+  // The usual case, every resource once, is told by id alone (no `Type/id` string per resource).
+  if (!hasRepeatedReference(resources)) return [...resources];
   const groups = new Map<string, FhirResource[]>();
   const order: (FhirResource | string)[] = [];
   let repeated = false;
@@ -252,6 +254,21 @@ export function distinctVersions(resources: readonly FhirResource[]): FhirResour
   return order.flatMap((entry) =>
     typeof entry === 'string' ? versionsOf(groups.get(entry) ?? []) : [entry],
   );
+}
+
+/** True when two resources share type and id. */
+function hasRepeatedReference(resources: readonly FhirResource[]): boolean {
+  const typesById = new Map<string, string | string[]>();
+  for (const resource of resources) {
+    const { id, resourceType } = resource;
+    if (typeof id !== 'string' || id === '') continue;
+    const seen = typesById.get(id);
+    if (seen === undefined) typesById.set(id, resourceType);
+    else if (seen === resourceType || (Array.isArray(seen) && seen.includes(resourceType)))
+      return true;
+    else typesById.set(id, Array.isArray(seen) ? [...seen, resourceType] : [seen, resourceType]);
+  }
+  return false;
 }
 
 function versionsOf(group: readonly FhirResource[]): FhirResource[] {
