@@ -12,8 +12,18 @@ const HIERARCHICAL_SYSTEMS = new Set<string>([SYSTEM.icd10, SYSTEM.icd10No, SYST
 /** ICD-10 is written with a dot by WHO (S72.0) and without by Norway's 7110 (S720). */
 function normaliseCode(system: string, code: string): string {
   if (!HIERARCHICAL_SYSTEMS.has(system)) return code;
-  return (code.includes('.') ? code.replace(/\./g, '') : code).toUpperCase();
+  // Most codes arrive as written in the list (S720, M05BA04): returned as they are, no new string.
+  for (let index = 0; index < code.length; index++) {
+    const char = code.charCodeAt(index);
+    if (char === DOT || (char >= LOWER_A && char <= LOWER_Z) || char > 127)
+      return (code.includes('.') ? code.replace(/\./g, '') : code).toUpperCase();
+  }
+  return code;
 }
+
+const DOT = 46;
+const LOWER_A = 97;
+const LOWER_Z = 122;
 
 export interface CodeSet {
   matches(coding: Coding | undefined): boolean;
@@ -104,22 +114,46 @@ export function compileClassifier<K extends string>(
       }
     }
   }
-  const hierarchical = keys.filter((key) => lists[key].some((entry) => entry.descendants));
+  // The lists with subcodes, in declaration order: system → the parent codes (normalised).
+  const hierarchical: { key: K; parents: Map<string, string[]> }[] = [];
+  for (const key of keys) {
+    const parents = new Map<string, string[]>();
+    for (const entry of lists[key]) {
+      if (!entry.descendants) continue;
+      for (const system of EQUIVALENT_SYSTEMS[entry.system] ?? [entry.system]) {
+        if (!HIERARCHICAL_SYSTEMS.has(system)) continue;
+        const list = parents.get(system);
+        if (list) list.push(normaliseCode(system, entry.code));
+        else parents.set(system, [normaliseCode(system, entry.code)]);
+      }
+    }
+    if (parents.size > 0) hierarchical.push({ key, parents });
+  }
   return {
     sets,
     classify(concept) {
       const codings = concept?.coding;
       if (!Array.isArray(codings)) return undefined;
+      let anyHierarchical = false;
       for (const coding of codings as (Coding | null | undefined)[]) {
         if (typeof coding !== 'object' || coding === null || !isCoded(coding)) continue;
+        if (HIERARCHICAL_SYSTEMS.has(coding.system)) anyHierarchical = true;
         const codes = exact.get(coding.system);
         if (codes === undefined) continue;
         const key = codes.get(normaliseCode(coding.system, coding.code.trim()));
         if (key !== undefined) return { key, coding };
       }
-      for (const key of hierarchical) {
-        const coding = codingsOf(concept).find((candidate) => sets[key].matches(candidate));
-        if (coding) return { key, coding };
+      if (!anyHierarchical) return undefined;
+      // No coding is in any list exactly, so only a subcode can match: the first list
+      // (in declaration order) with a parent of one of the codings.
+      for (const { key, parents } of hierarchical) {
+        for (const coding of codings as (Coding | null | undefined)[]) {
+          if (typeof coding !== 'object' || coding === null || !isCoded(coding)) continue;
+          const candidates = parents.get(coding.system);
+          if (candidates === undefined) continue;
+          const code = normaliseCode(coding.system, coding.code.trim());
+          if (candidates.some((parent) => code.startsWith(parent))) return { key, coding };
+        }
       }
       return undefined;
     },

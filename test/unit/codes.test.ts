@@ -1,4 +1,11 @@
-import { CONDITION_CODES, LAB_CODES, MEDICATION_CODES } from '../../src/fhir/code-lists';
+import fc from 'fast-check';
+import type { CodeableConcept, Coding } from 'fhir/r4';
+import {
+  CONDITION_CODES,
+  LAB_CODES,
+  MEDICATION_CODES,
+  type CodeEntry,
+} from '../../src/fhir/code-lists';
 import { compileClassifier, compileCodeSet, tokenList } from '../../src/fhir/codes';
 import { RXNORM_PRODUCTS } from '../../src/fhir/drug-products';
 import { SYSTEM } from '../../src/fhir/systems';
@@ -149,4 +156,102 @@ describe('drug recognition: RxNorm products as data, each with its source', () =
     expect(jaw.matches({ system: SYSTEM.icd10, code: 'M87.18' })).toBe(true);
     expect(jaw.matches({ system: SYSTEM.icd10, code: 'M87.0' })).toBe(false);
   });
+});
+
+describe('compileClassifier: the same answer as a plain reading of its rule', () => {
+  const HIERARCHICAL = new Set<string>([SYSTEM.icd10, SYSTEM.icd10No, SYSTEM.atc]);
+  const normalise = (system: string, code: string) =>
+    HIERARCHICAL.has(system) ? code.replace(/\./g, '').toUpperCase() : code;
+  const systemsOf = (system: string): string[] =>
+    system === SYSTEM.icd10 || system === SYSTEM.icd10No
+      ? [SYSTEM.icd10, SYSTEM.icd10No]
+      : system === SYSTEM.npu || system === SYSTEM.npuMedcom
+        ? [SYSTEM.npu, SYSTEM.npuMedcom]
+        : [system];
+
+  /**
+   * The rule written out without any index: the first coding that is in a list exactly
+   * decides (the first such list in declaration order); otherwise the first list in
+   * declaration order that has a parent (an entry marked `descendants`, in ICD-10 or
+   * ATC) of one of the codings.
+   */
+  function plainClassify(
+    lists: Record<string, readonly CodeEntry[]>,
+    concept: CodeableConcept,
+  ): { key: string; coding: Coding } | undefined {
+    const codings = (concept.coding ?? []).filter(
+      (coding): coding is Coding & { system: string; code: string } =>
+        typeof coding?.system === 'string' && typeof coding.code === 'string' && coding.code !== '',
+    );
+    const inList = (entry: CodeEntry, coding: { system: string; code: string }) =>
+      systemsOf(entry.system).includes(coding.system) &&
+      normalise(coding.system, entry.code) === normalise(coding.system, coding.code.trim());
+    for (const coding of codings) {
+      const key = Object.keys(lists).find((name) =>
+        (lists[name] ?? []).some((entry) => inList(entry, coding)),
+      );
+      if (key) return { key, coding };
+    }
+    for (const [key, entries] of Object.entries(lists)) {
+      for (const coding of codings) {
+        if (!HIERARCHICAL.has(coding.system)) continue;
+        const code = normalise(coding.system, coding.code.trim());
+        const parent = entries.some(
+          (entry) =>
+            entry.descendants &&
+            systemsOf(entry.system).includes(coding.system) &&
+            code.startsWith(normalise(coding.system, entry.code)),
+        );
+        if (parent) return { key, coding };
+      }
+    }
+    return undefined;
+  }
+
+  test.each([
+    ['conditions', CONDITION_CODES],
+    ['medications', MEDICATION_CODES],
+    ['labs', LAB_CODES],
+  ] as const)(
+    '%s: generated concepts from the list’s own codes, subcodes and look-alikes',
+    (_name, lists) => {
+      const classifier = compileClassifier(lists as Record<string, readonly CodeEntry[]>);
+      const entries = Object.values(lists).flat() as CodeEntry[];
+      const systems = [...new Set(entries.flatMap((entry) => systemsOf(entry.system)))];
+      const code = fc.oneof(
+        fc.constantFrom(...entries.map((entry) => entry.code)),
+        // A subcode, a dotted or lower-case writing, a cut-off code, padding.
+        fc
+          .tuple(
+            fc.constantFrom(...entries.map((entry) => entry.code)),
+            fc.constantFrom('', '1', '9', '.2', 'X'),
+          )
+          .map(([base, tail]) => base + tail),
+        fc.constantFrom(...entries.map((entry) => entry.code)).map((base) => base.toLowerCase()),
+        fc
+          .constantFrom(...entries.map((entry) => entry.code))
+          .map((base) => (base.length > 3 ? `${base.slice(0, 3)}.${base.slice(3)}` : base)),
+        fc.constantFrom(...entries.map((entry) => entry.code)).map((base) => base.slice(0, -1)),
+        fc.constantFrom(...entries.map((entry) => entry.code)).map((base) => ` ${base} `),
+        fc.constantFrom('', 'ß', 'S72.ß', 'ſ720', 'm05ba04'),
+      );
+      const coding = fc.record(
+        {
+          system: fc.oneof(fc.constantFrom(...systems), fc.constant('urn:other')),
+          code,
+        },
+        { requiredKeys: [] },
+      );
+      fc.assert(
+        fc.property(fc.array(coding, { maxLength: 3 }), (codings) => {
+          const concept: CodeableConcept = { coding: codings };
+          const got = classifier.classify(concept);
+          const expected = plainClassify(lists, concept);
+          expect(got && { key: got.key, coding: got.coding }).toEqual(expected);
+          if (got && expected) expect(got.coding).toBe(expected.coding);
+        }),
+        { numRuns: 5_000 },
+      );
+    },
+  );
 });
