@@ -73,7 +73,7 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
     fill(codeTexts.detail, params, language),
     reasons.join('\n'),
     evidenceTable(finding.evidence, texts, language, new Set(finding.reasons)),
-    sourceLines(finding, citations, texts),
+    sourceLines(finding.rule, language),
   ]
     .filter((part) => part.length > 0)
     .join('\n\n');
@@ -198,8 +198,25 @@ function evidenceTable(
  * document's short card title); the rule is named once, after the last line. The
  * quoted sentences live in the catalogue (docs/rule-mapping.md), not on the card.
  */
-function sourceLines(finding: Finding, citations: readonly Citation[], texts: CardTexts): string {
-  const rule = fill(texts.guideline.rule, { rule: finding.rule }, 'en');
+function sourceLines(rule: Finding['rule'], language: Language): string {
+  // A rule's source lines in a language never change: written once, then reused.
+  const key = `${language}:${rule}`;
+  let lines = sourceLinesCache.get(key);
+  if (lines === undefined) {
+    lines = writeSourceLines(rule, RULES[rule].citations, textsFor(language));
+    sourceLinesCache.set(key, lines);
+  }
+  return lines;
+}
+
+const sourceLinesCache = new Map<string, string>();
+
+function writeSourceLines(
+  ruleId: Finding['rule'],
+  citations: readonly Citation[],
+  texts: CardTexts,
+): string {
+  const rule = fill(texts.guideline.rule, { rule: ruleId }, 'en');
   const seeds = [
     ...new Set(citations.flatMap((citation) => (citation.seed ? [citation.seed] : []))),
   ];
