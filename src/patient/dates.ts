@@ -27,7 +27,7 @@ function commonShapeTime(value: string): number | undefined {
   if (value.charCodeAt(4) !== DASH || value.charCodeAt(7) !== DASH) return undefined;
   // Date.UTC reads years 0–99 as 1900–1999: those take Date.parse.
   if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
-  const date = Date.UTC(year, month - 1, day);
+  const date = daysFromCivil(year, month, day) * DAY_MS;
   if (length === 10) return date;
   const hour = digits(value, 11, 2);
   const minute = digits(value, 14, 2);
@@ -64,6 +64,21 @@ function commonShapeTime(value: string): number | undefined {
     offsetMinutes = (sign === PLUS ? 1 : -1) * (hours * 60 + minutes);
   } else return undefined;
   return date + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + milliseconds;
+}
+
+/**
+ * Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil):
+ * Date.UTC's answer in integer steps. A day past the month's end counts on into the
+ * next month, as Date.UTC and Date.parse do.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra =
+    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 const DASH = 45;
