@@ -167,9 +167,3 @@ function isCoded(coding: Coding | undefined): coding is Coding & { system: strin
   );
 }
 
-function codingsOf(concept: CodeableConcept | undefined): Coding[] {
-  const codings = concept?.coding;
-  return Array.isArray(codings)
-    ? codings.filter((coding) => typeof coding === 'object' && coding !== null)
-    : [];
-}
