@@ -166,4 +166,3 @@ function isCoded(coding: Coding | undefined): coding is Coding & { system: strin
     typeof coding?.system === 'string' && typeof coding.code === 'string' && coding.code.length > 0
   );
 }
-
