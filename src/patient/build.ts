@@ -130,10 +130,9 @@ export function buildSnapshot(input: SnapshotInput): PatientSnapshot {
         shaft?.time !== undefined ? antiresorptiveYearsBefore(model.histories, shaft.time) : 0;
       if (shaft && exposureYears >= input.settings.atypicalFemurExposureYears) {
         // rules.md "Coherence": an atypical femur fracture is not a fragility fracture for R3–R5, R23.
-        atypicalFemurFractures.push({
-          ...shaft,
-          exposureYears: Math.floor(exposureYears * 10) / 10,
-        });
+        atypicalFemurFractures.push(
+          Object.assign({ ...shaft }, { exposureYears: Math.floor(exposureYears * 10) / 10 }),
+        );
         continue;
       }
       const fracture = readFracture(
