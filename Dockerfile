@@ -26,4 +26,5 @@ USER node
 EXPOSE 3000 9464
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-CMD ["node", "dist/src/main.js"]
+# V8 flags: src/node-flags.ts (the young generation Node 24 would size to the machine).
+CMD ["node", "--max-semi-space-size=16", "dist/src/main.js"]

@@ -32,6 +32,7 @@ import { join, resolve } from 'node:path';
 import { PREFETCH_TEMPLATES } from '../src/cds/services';
 import { renderTemplate } from '../src/cds/prefetch';
 import { loadConfig } from '../src/config';
+import { SERVICE_NODE_FLAGS } from '../src/node-flags';
 import { openFhirServer, type FhirServer } from './fhir-server';
 import {
   groupLoad,
@@ -182,7 +183,8 @@ async function measureChild(options: {
     name: options.name,
     script: options.script,
     env: options.env,
-    nodeArgs: [...childNodeArgs, ...(options.nodeArgs ?? [])],
+    // Every measured server runs with the service's production V8 flags (src/node-flags.ts).
+    nodeArgs: [...SERVICE_NODE_FLAGS, ...childNodeArgs, ...(options.nodeArgs ?? [])],
     logDir: options.logDir,
     readyPath: '/healthz',
   });

@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { benchPatient } from '../bench/patient';
 import { cpuSeconds, freePort } from '../bench/servers';
 import { hookRequest } from '../test/helpers/fhir';
+import { SERVICE_NODE_FLAGS } from '../src/node-flags';
 import {
   causeOf,
   CRITERIA,
@@ -281,7 +282,7 @@ async function startService(): Promise<Service> {
   const fd = openSync(logFile, 'w');
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--require', PROBE_SCRIPT, SERVICE_SCRIPT],
+    [...SERVICE_NODE_FLAGS, '--expose-gc', '--require', PROBE_SCRIPT, SERVICE_SCRIPT],
     {
       env: {
         ...process.env,

@@ -13,6 +13,7 @@ import yaml from 'js-yaml';
 import request from 'supertest';
 import { loadConfig } from '../../src/config';
 import { createMetrics, metricsListener } from '../../src/http/metrics';
+import { SERVICE_NODE_FLAGS } from '../../src/node-flags';
 
 const ROOT = join(__dirname, '..', '..');
 const DEPLOY = join(ROOT, 'deploy');
@@ -56,6 +57,8 @@ interface Probe {
 interface Container {
   name: string;
   image: string;
+  command?: string[];
+  args?: string[];
   ports: { name?: string; containerPort: number }[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
   env?: { name: string; value?: string }[];
@@ -186,6 +189,21 @@ describe('deploy/ manifests', () => {
     }
     const namespace = only('Namespace');
     expect(kustomization.namespace).toBe(namespace.metadata.name);
+  });
+
+  test('the image and npm start run the service with its V8 flags (src/node-flags.ts)', () => {
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
+    expect(cmd && JSON.parse(cmd)).toEqual(['node', ...SERVICE_NODE_FLAGS, 'dist/src/main.js']);
+    const scripts = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    expect(scripts.start).toContain(`node ${SERVICE_NODE_FLAGS.join(' ')} dist/src/main.js`);
+    // The Deployment runs the image's CMD: no command of its own that could drop them.
+    expect(container.command).toBeUndefined();
+    expect(container.args).toBeUndefined();
   });
 
   test('the image is the one the kustomization sets, and it runs as the non-root user of the Dockerfile', () => {
