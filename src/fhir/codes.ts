@@ -29,6 +29,8 @@ export interface CodeSet {
   matches(coding: Coding | undefined): boolean;
   matchesConcept(concept: CodeableConcept | undefined): boolean;
   readonly entries: readonly CodeEntry[];
+  /** ICD-10 / ATC system → the normalised codes whose subcodes also match. */
+  readonly parents: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Compile a code list once (at start-up) into a matcher. */
@@ -58,6 +60,7 @@ export function compileCodeSet(entries: readonly CodeEntry[]): CodeSet {
   };
   return {
     entries,
+    parents: withDescendants,
     matches,
     matchesConcept: (concept) => {
       // As codingsOf(concept).some(matches), without copying the array.
@@ -114,21 +117,10 @@ export function compileClassifier<K extends string>(
       }
     }
   }
-  // The lists with subcodes, in declaration order: system → the parent codes (normalised).
-  const hierarchical: { key: K; parents: Map<string, string[]> }[] = [];
-  for (const key of keys) {
-    const parents = new Map<string, string[]>();
-    for (const entry of lists[key]) {
-      if (!entry.descendants) continue;
-      for (const system of EQUIVALENT_SYSTEMS[entry.system] ?? [entry.system]) {
-        if (!HIERARCHICAL_SYSTEMS.has(system)) continue;
-        const list = parents.get(system);
-        if (list) list.push(normaliseCode(system, entry.code));
-        else parents.set(system, [normaliseCode(system, entry.code)]);
-      }
-    }
-    if (parents.size > 0) hierarchical.push({ key, parents });
-  }
+  // The lists with subcodes, in declaration order, with their parent codes by system.
+  const hierarchical = keys
+    .filter((key) => sets[key].parents.size > 0)
+    .map((key) => ({ key, parents: sets[key].parents }));
   return {
     sets,
     classify(concept) {
