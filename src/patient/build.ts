@@ -232,7 +232,6 @@ export function distinctVersions(resources: readonly FhirResource[]): FhirResour
   if (!hasRepeatedReference(resources)) return [...resources];
   const groups = new Map<string, FhirResource[]>();
   const order: (FhirResource | string)[] = [];
-  let repeated = false;
   for (const resource of resources) {
     if (typeof resource.id !== 'string' || resource.id === '') {
       order.push(resource);
@@ -240,16 +239,12 @@ export function distinctVersions(resources: readonly FhirResource[]): FhirResour
     }
     const reference = referenceOf(resource);
     const group = groups.get(reference);
-    if (group) {
-      group.push(resource);
-      repeated = true;
-    } else {
+    if (group) group.push(resource);
+    else {
       groups.set(reference, [resource]);
       order.push(reference);
     }
   }
-  // The usual case: every resource once, so the order is the order given.
-  if (!repeated) return [...resources];
   return order.flatMap((entry) =>
     typeof entry === 'string' ? versionsOf(groups.get(entry) ?? []) : [entry],
   );
