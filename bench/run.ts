@@ -11,6 +11,8 @@
  *     overhead = p50(4) − p50(4a)
  *   5 patient-view with every hook call answering the first call's result
  *     (bench/reuse-hook-result.ts): the service without its clinical work, a diagnostic
+ *   6 patient-view with every call reusing the first call's snapshot
+ *     (bench/reuse-snapshot.ts): the service without reading the resources, a diagnostic
  *
  * 1–3 run for patients of 10, 100 and 1,000 resources (the size sweep), 4 for the
  * main size (100). Each measurement starts a fresh server child process; the load
@@ -19,7 +21,7 @@
  * Flags: --fhir=auto|hapi|stub|http://127.0.0.1:PORT/fhir (auto: HAPI, when it can be
  *          built and started, and the stub) --fhir-warmup=S (30, HAPI only)
  *        --duration=S (10) --warmup=S (2) --connections=N (10) --repeat=N (1)
- *        --sizes=10,100,1000 --main-size=100 --only=1,2,3,4,5 --no-info
+ *        --sizes=10,100,1000 --main-size=100 --only=1,2,3,4,5,6 --no-info
  *        --env=KEY=VALUE,... (service environment) --profile --out=FILE
  *        --store=embedded,postgres (embedded: the default store, a fresh file per
  *          run; postgres: DATABASE_URL, e.g. from scripts/with-postgres.sh; the
@@ -50,6 +52,7 @@ const ROOT = resolve(__dirname, '../..');
 const SERVICE_SCRIPT = join(ROOT, 'dist/src/main.js');
 const BASELINE_SCRIPT = join(ROOT, 'dist/bench/baseline.js');
 const REUSE_SCRIPT = join(ROOT, 'dist/bench/reuse-hook-result.js');
+const REUSE_SNAPSHOT_SCRIPT = join(ROOT, 'dist/bench/reuse-snapshot.js');
 
 interface Args {
   fhir: string;
@@ -594,20 +597,28 @@ async function main(): Promise<void> {
       },
     });
   }
-  {
+  // The diagnostics: patient-view with part of the work skipped by a script loaded into the service.
+  for (const { key, label, script } of [
+    { key: 'reuse', label: '5 patient-view, hook call reused (diagnostic)', script: REUSE_SCRIPT },
+    {
+      key: 'reuse-snapshot',
+      label: '6 patient-view, snapshot reused (diagnostic)',
+      script: REUSE_SNAPSHOT_SCRIPT,
+    },
+  ]) {
     const size = args.mainSize;
     scenarios.push({
       size,
       connections: args.load.connections,
       runs: [],
-      key: `reuse@${size}`,
-      label: '5 patient-view, hook call reused (diagnostic)',
+      key: `${key}@${size}`,
+      label,
       measure: () =>
         measureChild({
-          name: `service-reuse-${size}`,
+          name: `service-${key}-${size}`,
           script: SERVICE_SCRIPT,
           env: serviceEnv(logDir, 'warn'),
-          nodeArgs: ['--require', REUSE_SCRIPT],
+          nodeArgs: ['--require', script],
           path: '/cds-services/fls-patient-view',
           body: requestBodies(patientOf(size)).patientView,
           load: args.load,
@@ -814,6 +825,15 @@ async function main(): Promise<void> {
         `without the clinical work (5): ${reuse.rps ?? '–'} req/s = ${ratio(reuse.rps, baselineMain?.rps) ?? '–'} ` +
           `of the baseline, server CPU ${reuse.cpuMsPerRequest ?? '–'} ms/request ` +
           `(patient-view ${main.patientView?.cpuMsPerRequest ?? '–'}, baseline ${baselineMain?.cpuMsPerRequest ?? '–'})`,
+      );
+    }
+    const reuseSnapshot = find(`reuse-snapshot@${args.mainSize}`);
+    if (reuseSnapshot && main) {
+      log(
+        `without building the snapshot (6): ${reuseSnapshot.rps ?? '–'} req/s = ` +
+          `${ratio(reuseSnapshot.rps, baselineMain?.rps) ?? '–'} of the baseline, server CPU ` +
+          `${reuseSnapshot.cpuMsPerRequest ?? '–'} ms/request (by server CPU per request: ` +
+          `${ratio(baselineMain?.cpuMsPerRequest, reuseSnapshot.cpuMsPerRequest) ?? '–'})`,
       );
     }
     for (const o of overhead) {
