@@ -65,7 +65,7 @@ export default tseslint.config(
   {
     // Code that runs for every resource of a request: on Node 20's V8 an object literal
     // that opens with a spread and goes on with properties costs 1–4 µs instead of
-    // ~25 ns (docs/benchmark.md "Node 20 and object spreads").
+    // ~25 ns (docs/benchmark.md "Node 20's object spreads, and the hook call halved").
     files: ['src/patient/**/*.ts', 'src/fhir/**/*.ts'],
     rules: {
       'no-restricted-syntax': [
