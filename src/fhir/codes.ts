@@ -29,8 +29,6 @@ export interface CodeSet {
   matches(coding: Coding | undefined): boolean;
   matchesConcept(concept: CodeableConcept | undefined): boolean;
   readonly entries: readonly CodeEntry[];
-  /** ICD-10 / ATC system → the normalised codes whose subcodes also match. */
-  readonly parents: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Compile a code list once (at start-up) into a matcher. */
@@ -60,10 +58,9 @@ export function compileCodeSet(entries: readonly CodeEntry[]): CodeSet {
   };
   return {
     entries,
-    parents: withDescendants,
     matches,
     matchesConcept: (concept) => {
-      // As codingsOf(concept).some(matches), without copying the array.
+      // As concept.coding.some(matches) over its object entries, without copying the array.
       const codings = concept?.coding;
       if (!Array.isArray(codings)) return false;
       for (const coding of codings) {
@@ -117,10 +114,7 @@ export function compileClassifier<K extends string>(
       }
     }
   }
-  // The lists with subcodes, in declaration order, with their parent codes by system.
-  const hierarchical = keys
-    .filter((key) => sets[key].parents.size > 0)
-    .map((key) => ({ key, parents: sets[key].parents }));
+  const hierarchical = keys.filter((key) => lists[key].some((entry) => entry.descendants));
   return {
     sets,
     classify(concept) {
@@ -137,14 +131,11 @@ export function compileClassifier<K extends string>(
       }
       if (!anyHierarchical) return undefined;
       // No coding is in any list exactly, so only a subcode can match: the first list
-      // (in declaration order) with a parent of one of the codings.
-      for (const { key, parents } of hierarchical) {
+      // (in declaration order) that one of the codings matches.
+      for (const key of hierarchical) {
         for (const coding of codings as (Coding | null | undefined)[]) {
-          if (typeof coding !== 'object' || coding === null || !isCoded(coding)) continue;
-          const candidates = parents.get(coding.system);
-          if (candidates === undefined) continue;
-          const code = normaliseCode(coding.system, coding.code.trim());
-          if (candidates.some((parent) => code.startsWith(parent))) return { key, coding };
+          if (typeof coding === 'object' && coding !== null && sets[key].matches(coding))
+            return { key, coding };
         }
       }
       return undefined;
